@@ -1,0 +1,69 @@
+//! The application handle shared by every request: database and configuration.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rapport_domain::ids::WorkspaceId;
+use rapport_store::{Db, StoreError, migrate, workspaces};
+
+use crate::config::Config;
+
+/// Everything a use case needs; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// The database.
+    pub db: Db,
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// When this process started (for uptime).
+    pub started: Instant,
+}
+
+impl App {
+    /// Connects to the database (nothing else).
+    pub async fn connect(config: Config) -> Result<App, StoreError> {
+        rapport_domain::values::warm_up();
+        let db = Db::connect(&config.db_config()).await?;
+        Ok(App {
+            db,
+            config: Arc::new(config),
+            started: Instant::now(),
+        })
+    }
+
+    /// Makes sure the schema is current (migrating when allowed) and the default workspace
+    /// exists. Refuses a schema it does not know, saying which command to run.
+    pub async fn prepare(&self) -> Result<(), StoreError> {
+        match migrate::state(&self.db).await? {
+            migrate::SchemaState::Current { .. } => {}
+            migrate::SchemaState::Pending { applied, pending } => {
+                if self.config.auto_migrate() {
+                    let done = migrate::up(&self.db, None).await?;
+                    tracing::info!(?done, "applied migrations");
+                } else {
+                    return Err(StoreError::Schema(format!(
+                        "the database schema is at version {applied} and this binary needs {pending:?} applied; \
+                         run `rapport migrate up` (or set database.auto_migrate = true)"
+                    )));
+                }
+            }
+            migrate::SchemaState::Newer { applied, known } => {
+                return Err(StoreError::Schema(format!(
+                    "the database schema is at version {applied}, newer than this binary knows ({known}); \
+                     run a newer rapport, or roll back with that release's `rapport migrate down --to {known}`"
+                )));
+            }
+            migrate::SchemaState::Dirty { version } => {
+                return Err(StoreError::Schema(format!(
+                    "migration {version} failed half-way; fix the database, then run `rapport migrate up`"
+                )));
+            }
+        }
+        workspaces::ensure(&self.db, WorkspaceId::DEFAULT, "Default").await
+    }
+
+    /// The configured default phone region.
+    pub fn phone_region(&self) -> Option<&str> {
+        self.config.crm.default_phone_region.as_deref()
+    }
+}

@@ -1,0 +1,704 @@
+//! Configuration, declared once: typed sections with defaults, loaded in layers (defaults ->
+//! `rapport.toml` -> `RAPPORT_SECTION__KEY` environment -> `RAPPORT_SECTION__KEY_FILE` secrets),
+//! then validated with every problem reported together.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use toml::Value;
+
+use crate::secret::SecretString;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// HTTP server.
+    pub server: ServerConfig,
+    /// Database.
+    pub database: DatabaseConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// Secrets and hardening.
+    pub security: SecurityConfig,
+    /// CRM behaviour.
+    pub crm: CrmConfig,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: String,
+    /// Longest a request may take before it is answered 503.
+    pub request_timeout_ms: u64,
+    /// On SIGTERM, how long in-flight requests get to finish.
+    pub drain_timeout_ms: u64,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// Set when a proxy in front terminates TLS: cookies get `Secure`, responses get HSTS.
+    pub trust_proxy_tls: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses).
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            request_timeout_ms: 30_000,
+            drain_timeout_ms: 30_000,
+            max_body_bytes: 1024 * 1024,
+            trust_proxy_tls: false,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://...`.
+    pub url: SecretUrl,
+    /// Apply pending migrations at start-up. Default: on for SQLite, off for PostgreSQL.
+    pub auto_migrate: Option<bool>,
+    /// Pool size (SQLite: readers; writes use one connection).
+    pub max_connections: u32,
+    /// How long a request waits for a connection.
+    pub acquire_timeout_ms: u64,
+    /// PostgreSQL `statement_timeout`.
+    pub statement_timeout_ms: u64,
+    /// SQLite `synchronous`: `full` (default; acknowledged writes survive power loss) or `normal`.
+    pub sqlite_synchronous: String,
+    /// SQLite `busy_timeout`.
+    pub busy_timeout_ms: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: SecretUrl("sqlite://./data/rapport.db".into()),
+            auto_migrate: None,
+            max_connections: 16,
+            acquire_timeout_ms: 5_000,
+            statement_timeout_ms: 30_000,
+            sqlite_synchronous: "full".into(),
+            busy_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// A database URL: shown with its password replaced.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct SecretUrl(pub String);
+
+impl SecretUrl {
+    /// The URL with any password replaced by `[redacted]`.
+    pub fn redacted(&self) -> String {
+        let s = &self.0;
+        let Some(scheme_end) = s.find("://") else {
+            return s.clone();
+        };
+        let rest = &s[scheme_end + 3..];
+        let Some(at) = rest.find('@') else {
+            return s.clone();
+        };
+        let creds = &rest[..at];
+        match creds.find(':') {
+            Some(colon) => format!(
+                "{}://{}:[redacted]{}",
+                &s[..scheme_end],
+                &creds[..colon],
+                &rest[at..]
+            ),
+            None => s.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl Serialize for SecretUrl {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.redacted())
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `trace`, `debug`, `info`, `warn`, `error`, or a tracing directive list.
+    pub level: String,
+    /// `json` (one object per line) or `pretty`.
+    pub format: LogFormat,
+    /// Log request and response bodies (never in production: they carry personal data).
+    pub log_bodies: bool,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Json,
+            log_bodies: false,
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable.
+    Pretty,
+}
+
+/// `[security]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Key for signing and encryption (at least 32 characters). Prefer
+    /// `RAPPORT_SECURITY__SECRET_KEY_FILE` over putting it in the file.
+    pub secret_key: Option<SecretString>,
+}
+
+/// `[crm]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CrmConfig {
+    /// ISO country whose national phone numbers are accepted without a `+` prefix (e.g. `FR`).
+    pub default_phone_region: Option<String>,
+}
+
+impl Config {
+    /// Whether `serve` applies migrations itself.
+    pub fn auto_migrate(&self) -> bool {
+        self.database
+            .auto_migrate
+            .unwrap_or_else(|| self.database.url.0.starts_with("sqlite:"))
+    }
+
+    /// Request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.server.request_timeout_ms)
+    }
+
+    /// Drain timeout.
+    pub fn drain_timeout(&self) -> Duration {
+        Duration::from_millis(self.server.drain_timeout_ms)
+    }
+
+    /// The database connection settings.
+    pub fn db_config(&self) -> rapport_store::DbConfig {
+        let mut c = rapport_store::DbConfig::new(self.database.url.0.clone());
+        c.max_connections = self.database.max_connections;
+        c.acquire_timeout = Duration::from_millis(self.database.acquire_timeout_ms);
+        c.statement_timeout = Duration::from_millis(self.database.statement_timeout_ms);
+        c.busy_timeout = Duration::from_millis(self.database.busy_timeout_ms);
+        c.synchronous = if self.database.sqlite_synchronous == "normal" {
+            rapport_store::Synchronous::Normal
+        } else {
+            rapport_store::Synchronous::Full
+        };
+        c
+    }
+
+    /// The effective configuration as TOML, secrets redacted.
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+}
+
+/// One configuration problem: the key and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `section.key` (or the file).
+    pub key: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// `--config` or `RAPPORT_CONFIG`; `./rapport.toml` is read when present and none is named.
+    pub file: Option<PathBuf>,
+    /// The process environment.
+    pub env: Vec<(String, String)>,
+}
+
+impl Sources {
+    /// The process's environment and an optional `--config` path.
+    pub fn from_process(config_flag: Option<PathBuf>) -> Self {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let file = config_flag.or_else(|| {
+            env.iter()
+                .find(|(k, _)| k == "RAPPORT_CONFIG")
+                .map(|(_, v)| PathBuf::from(v))
+        });
+        Self { file, env }
+    }
+
+    fn is_production(&self) -> bool {
+        self.env
+            .iter()
+            .any(|(k, v)| k == "RAPPORT_ENV" && v.eq_ignore_ascii_case("production"))
+    }
+}
+
+const SECTIONS: &[&str] = &["server", "database", "log", "security", "crm"];
+
+/// Loads and validates the configuration; on failure, every problem found.
+pub fn load(sources: &Sources) -> Result<Config, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut tree = match Value::try_from(Config::default()) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(vec![Problem {
+                key: "defaults".into(),
+                message: e.to_string(),
+            }]);
+        }
+    };
+    if let Some(file) = file_layer(sources, &mut problems) {
+        merge(&mut tree, file);
+    }
+    env_layer(sources, &mut tree, &mut problems);
+    check_keys(&tree, &mut problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let config: Config = match tree.try_into() {
+        Ok(c) => c,
+        Err(e) => {
+            return Err(vec![Problem {
+                key: "configuration".into(),
+                message: e.to_string(),
+            }]);
+        }
+    };
+    validate(&config, sources.is_production(), &mut problems);
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems)
+    }
+}
+
+fn file_layer(sources: &Sources, problems: &mut Vec<Problem>) -> Option<Value> {
+    let (path, required) = match &sources.file {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("rapport.toml"), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            problems.push(Problem {
+                key: path.display().to_string(),
+                message: format!("cannot read: {e}"),
+            });
+            return None;
+        }
+    };
+    match text.parse::<toml::Table>() {
+        Ok(t) => Some(Value::Table(t)),
+        Err(e) => {
+            problems.push(Problem {
+                key: path.display().to_string(),
+                message: format!("not valid TOML: {e}"),
+            });
+            None
+        }
+    }
+}
+
+fn merge(base: &mut Value, over: Value) {
+    match (base, over) {
+        (Value::Table(b), Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(existing) if existing.is_table() && v.is_table() => merge(existing, v),
+                    _ => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+/// An environment value: a TOML literal when it is one (`8080`, `true`, `["a"]`), else a string.
+fn env_value(raw: &str) -> Value {
+    match format!("v = {raw}").parse::<toml::Table>() {
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| Value::String(raw.to_owned())),
+        Err(_) => Value::String(raw.to_owned()),
+    }
+}
+
+fn set(tree: &mut Value, section: &str, key: &str, value: Value) {
+    if let Value::Table(root) = tree {
+        let entry = root
+            .entry(section.to_owned())
+            .or_insert_with(|| Value::Table(toml::Table::new()));
+        if let Value::Table(t) = entry {
+            t.insert(key.to_owned(), value);
+        }
+    }
+}
+
+fn env_layer(sources: &Sources, tree: &mut Value, problems: &mut Vec<Problem>) {
+    let mut plain: BTreeMap<(String, String), Value> = BTreeMap::new();
+    let mut files: BTreeMap<(String, String), Value> = BTreeMap::new();
+    for (name, raw) in &sources.env {
+        let Some(rest) = name.strip_prefix("RAPPORT_") else {
+            continue;
+        };
+        let Some((section, key)) = rest.split_once("__") else {
+            continue;
+        };
+        let (section, key) = (section.to_lowercase(), key.to_lowercase());
+        if let Some(base) = key.strip_suffix("_file") {
+            match std::fs::read_to_string(raw) {
+                Ok(secret) => {
+                    files.insert(
+                        (section, base.to_owned()),
+                        Value::String(secret.trim_end_matches(['\n', '\r']).to_owned()),
+                    );
+                }
+                Err(e) => problems.push(Problem {
+                    key: format!("{section}.{key} ({name})"),
+                    message: format!("cannot read {raw}: {e}"),
+                }),
+            }
+        } else {
+            // Secrets and URLs stay strings even when they happen to look like TOML literals.
+            let value = if key == "url" || key.contains("secret") {
+                Value::String(raw.clone())
+            } else {
+                env_value(raw)
+            };
+            plain.insert((section, key), value);
+        }
+    }
+    // `_FILE` secrets are the last layer: they win over plain variables.
+    for ((section, key), value) in plain.into_iter().chain(files) {
+        set(tree, &section, &key, value);
+    }
+}
+
+fn probe<T: DeserializeOwned>(section: &Value, key: &str, value: &Value) -> Result<(), String> {
+    let mut probe = section.clone();
+    if let Value::Table(t) = &mut probe {
+        t.insert(key.to_owned(), value.clone());
+    }
+    probe
+        .try_into::<T>()
+        .map(|_| ())
+        .map_err(|e| e.message().to_owned())
+}
+
+/// Checks every key on its own, so one run reports every unknown or mistyped key.
+fn check_keys(tree: &Value, problems: &mut Vec<Problem>) {
+    let Ok(defaults) = Value::try_from(Config::default()) else {
+        return;
+    };
+    let Value::Table(root) = tree else { return };
+    for (section, body) in root {
+        if !SECTIONS.contains(&section.as_str()) {
+            problems.push(Problem {
+                key: section.clone(),
+                message: format!("unknown section; known: {}", SECTIONS.join(", ")),
+            });
+            continue;
+        }
+        let Value::Table(keys) = body else {
+            problems.push(Problem {
+                key: section.clone(),
+                message: "must be a table".into(),
+            });
+            continue;
+        };
+        let base = defaults
+            .get(section)
+            .cloned()
+            .unwrap_or(Value::Table(toml::Table::new()));
+        for (key, value) in keys {
+            let result = match section.as_str() {
+                "server" => probe::<ServerConfig>(&base, key, value),
+                "database" => probe::<DatabaseConfig>(&base, key, value),
+                "log" => probe::<LogConfig>(&base, key, value),
+                "security" => probe::<SecurityConfig>(&base, key, value),
+                _ => probe::<CrmConfig>(&base, key, value),
+            };
+            if let Err(message) = result {
+                problems.push(Problem {
+                    key: format!("{section}.{key}"),
+                    message,
+                });
+            }
+        }
+    }
+}
+
+fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
+    let mut bad = |key: &str, message: String| {
+        problems.push(Problem {
+            key: key.into(),
+            message,
+        })
+    };
+    let listen = c.server.listen.parse::<SocketAddr>();
+    if listen.is_err() {
+        bad(
+            "server.listen",
+            format!(
+                "'{}' is not an address:port such as 127.0.0.1:8080",
+                c.server.listen
+            ),
+        );
+    }
+    for (key, v) in [
+        ("server.request_timeout_ms", c.server.request_timeout_ms),
+        ("server.drain_timeout_ms", c.server.drain_timeout_ms),
+        ("database.acquire_timeout_ms", c.database.acquire_timeout_ms),
+        (
+            "database.statement_timeout_ms",
+            c.database.statement_timeout_ms,
+        ),
+        ("database.busy_timeout_ms", c.database.busy_timeout_ms),
+    ] {
+        if v == 0 {
+            bad(key, "must be greater than 0".into());
+        }
+    }
+    if c.server.max_body_bytes < 1024 {
+        bad("server.max_body_bytes", "must be at least 1024".into());
+    }
+    for p in &c.server.trusted_proxies {
+        if p.parse::<std::net::IpAddr>().is_err() {
+            bad(
+                "server.trusted_proxies",
+                format!("'{p}' is not an IP address"),
+            );
+        }
+    }
+    let url = &c.database.url.0;
+    if !(url.starts_with("sqlite://")
+        || url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://"))
+    {
+        bad(
+            "database.url",
+            "must be sqlite://PATH or postgres://USER@HOST/DB".into(),
+        );
+    }
+    if c.database.max_connections == 0 {
+        bad("database.max_connections", "must be at least 1".into());
+    }
+    if !matches!(c.database.sqlite_synchronous.as_str(), "full" | "normal") {
+        bad(
+            "database.sqlite_synchronous",
+            "must be \"full\" or \"normal\"".into(),
+        );
+    }
+    let levels = ["trace", "debug", "info", "warn", "error", "off"];
+    if c.log.level.trim().is_empty()
+        || (!c.log.level.contains('=') && !levels.contains(&c.log.level.as_str()))
+    {
+        bad(
+            "log.level",
+            format!(
+                "'{}' is not one of {} nor a directive like rapport=debug",
+                c.log.level,
+                levels.join(", ")
+            ),
+        );
+    }
+    if let Some(key) = &c.security.secret_key {
+        if key.expose().len() < 32 {
+            bad(
+                "security.secret_key",
+                "must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
+            );
+        }
+    }
+    if let Some(r) = &c.crm.default_phone_region {
+        if rapport_domain::values::CountryCode::parse(r).is_err() {
+            bad(
+                "crm.default_phone_region",
+                format!("'{r}' is not an ISO 3166-1 alpha-2 country code"),
+            );
+        }
+    }
+    if production {
+        if c.security.secret_key.is_none() {
+            bad("security.secret_key", "RAPPORT_ENV=production needs a secret key: set RAPPORT_SECURITY__SECRET_KEY_FILE to a file holding at least 32 random characters".into());
+        }
+        if let Ok(addr) = listen {
+            if !addr.ip().is_loopback() && !c.server.trust_proxy_tls {
+                bad(
+                    "server.listen",
+                    format!(
+                        "RAPPORT_ENV=production refuses to serve plain HTTP on {addr}: put a TLS-terminating proxy in front and set server.trust_proxy_tls = true, or listen on 127.0.0.1"
+                    ),
+                );
+            }
+        }
+        if c.log.log_bodies {
+            bad("log.log_bodies", "RAPPORT_ENV=production refuses to log request bodies (personal data): set log.log_bodies = false".into());
+        }
+    }
+}
+
+/// A commented example configuration with every key at its default (`rapport config default`).
+pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
+
+/// Reads a path for messages: the absolute path when it can be had.
+pub fn display_path(p: &Path) -> String {
+    std::fs::canonicalize(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Sources {
+        Sources {
+            file: None,
+            env: pairs
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn defaults_need_no_setup() {
+        let c = load(&env(&[])).expect("defaults are valid");
+        assert_eq!(c.server.listen, "127.0.0.1:8080");
+        assert_eq!(c.database.url.0, "sqlite://./data/rapport.db");
+        assert!(c.auto_migrate());
+    }
+
+    #[test]
+    fn the_commented_default_file_is_the_defaults() {
+        let parsed: Config = toml::from_str(DEFAULT_TOML).expect("default file parses");
+        assert_eq!(
+            toml::to_string(&parsed).ok(),
+            toml::to_string(&Config::default()).ok()
+        );
+    }
+
+    #[test]
+    fn layers_apply_in_order_and_file_secrets_win() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("rapport.toml");
+        std::fs::write(
+            &file,
+            "[server]\nlisten = \"127.0.0.1:9000\"\n[log]\nformat = \"pretty\"\n",
+        )
+        .expect("write");
+        let secret = dir.path().join("key");
+        std::fs::write(&secret, "k".repeat(40) + "\n").expect("write");
+        let mut s = env(&[
+            ("RAPPORT_SERVER__LISTEN", "127.0.0.1:9001"),
+            ("RAPPORT_DATABASE__URL", "postgres://u:pw@localhost/db"),
+            ("RAPPORT_SECURITY__SECRET_KEY", "short"),
+            (
+                "RAPPORT_SECURITY__SECRET_KEY_FILE",
+                secret.to_str().expect("utf8"),
+            ),
+        ]);
+        s.file = Some(file);
+        let c = load(&s).expect("valid");
+        assert_eq!(c.server.listen, "127.0.0.1:9001");
+        assert_eq!(c.log.format, LogFormat::Pretty);
+        assert_eq!(
+            c.security.secret_key.as_ref().map(|k| k.expose().len()),
+            Some(40)
+        );
+        assert!(!c.auto_migrate(), "off by default on PostgreSQL");
+        let shown = c.to_redacted_toml();
+        assert!(
+            !shown.contains("pw@") && !shown.contains(&"k".repeat(40)),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_key() {
+        let problems = load(&env(&[
+            ("RAPPORT_SERVER__LISTEN", "nowhere"),
+            ("RAPPORT_SERVER__LISSEN", "x"),
+            ("RAPPORT_LOG__FORMAT", "xml"),
+            ("RAPPORT_DATABASE__MAX_CONNECTIONS", "many"),
+            ("RAPPORT_BOGUS__X", "1"),
+        ]))
+        .expect_err("invalid");
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        for k in [
+            "server.lissen",
+            "log.format",
+            "database.max_connections",
+            "bogus",
+        ] {
+            assert!(keys.contains(&k), "{k} missing from {keys:?}");
+        }
+        // Type errors stop before semantic checks; a second run with those fixed finds the rest.
+        let problems = load(&env(&[
+            ("RAPPORT_SERVER__LISTEN", "nowhere"),
+            ("RAPPORT_LOG__LEVEL", "loud"),
+        ]))
+        .expect_err("invalid");
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["server.listen", "log.level"]);
+    }
+
+    #[test]
+    fn production_refuses_insecure_settings() {
+        let problems = load(&env(&[
+            ("RAPPORT_ENV", "production"),
+            ("RAPPORT_SERVER__LISTEN", "0.0.0.0:8080"),
+            ("RAPPORT_LOG__LOG_BODIES", "true"),
+        ]))
+        .expect_err("insecure");
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["security.secret_key", "server.listen", "log.log_bodies"]
+        );
+        assert!(
+            problems
+                .iter()
+                .all(|p| p.message.contains("set") || p.message.contains("put"))
+        );
+    }
+}

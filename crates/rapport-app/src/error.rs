@@ -1,0 +1,87 @@
+//! The application's one error type; rapport-http maps each variant to a problem (RFC 9457).
+
+use rapport_domain::validation::FieldError;
+use rapport_store::StoreError;
+
+/// What went wrong, in terms a client can act on. Each variant names its HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 422: the body is well-formed but fields are invalid (every one listed).
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 400: a malformed filter expression, with where it goes wrong.
+    #[error("invalid filter: {message}")]
+    BadFilter {
+        /// What is wrong.
+        message: String,
+        /// 0-based byte offset.
+        offset: usize,
+        /// 1-based character column.
+        column: usize,
+    },
+    /// 400: another malformed query parameter (`sort`, `limit`, `cursor`, `fields`).
+    #[error("invalid parameter {parameter}: {message}")]
+    BadParameter {
+        /// The parameter's name.
+        parameter: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// 404: no such record in the caller's workspace.
+    #[error("not found")]
+    NotFound,
+    /// 412: `If-Match` names a version that is no longer current.
+    #[error("precondition failed")]
+    PreconditionFailed {
+        /// The current version.
+        current_version: i64,
+    },
+    /// 409: the change conflicts with another record.
+    #[error("conflict: {detail}")]
+    Conflict {
+        /// Stable code, e.g. `domain_taken`.
+        code: &'static str,
+        /// A sentence naming the other record.
+        detail: String,
+        /// The other record's id, when there is one.
+        existing_id: Option<String>,
+    },
+    /// 503: the database cannot be reached or is saturated.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// 500: a bug or unexpected state; details are logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::InvalidCursor(m) => AppError::BadParameter {
+                parameter: "cursor",
+                message: m,
+            },
+            StoreError::Unavailable(m) => AppError::Unavailable(m),
+            StoreError::Conflict { constraint } => AppError::Conflict {
+                code: "conflict",
+                detail: format!("the change conflicts with an existing record ({constraint})"),
+                existing_id: None,
+            },
+            StoreError::MissingReference { constraint } => {
+                AppError::Internal(format!("unchecked reference {constraint}"))
+            }
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<rapport_domain::filter::FilterError> for AppError {
+    fn from(e: rapport_domain::filter::FilterError) -> Self {
+        AppError::BadFilter {
+            message: e.message,
+            offset: e.pos.offset,
+            column: e.pos.column,
+        }
+    }
+}

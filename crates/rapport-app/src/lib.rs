@@ -1,0 +1,18 @@
+//! Rapport's use cases: the one way every change to data is made (`contacts::create(&app, &ctx,
+//! body)` = validate -> one transaction -> record), plus configuration and the request context.
+//! The HTTP layer and the CLI both call these; neither touches the store directly for writes.
+
+pub mod app;
+pub mod companies;
+pub mod config;
+pub mod contacts;
+pub mod ctx;
+pub mod error;
+pub mod health;
+pub mod lists;
+pub mod search;
+pub mod secret;
+
+pub use app::App;
+pub use ctx::{Actor, Ctx};
+pub use error::AppError;

@@ -1,0 +1,92 @@
+//! Search across objects: ranked hits from the store's index, loaded as records.
+
+use rapport_domain::objects::{Company, Contact};
+use rapport_store::{companies, contacts, search};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+
+/// The object types search covers.
+pub const TYPES: &[&str] = &["contacts", "companies"];
+
+/// One result: the record and its rank.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SearchResult {
+    /// A contact.
+    Contact {
+        /// Relevance (higher first).
+        score: f64,
+        /// The record.
+        record: Contact,
+    },
+    /// A company.
+    Company {
+        /// Relevance (higher first).
+        score: f64,
+        /// The record.
+        record: Company,
+    },
+}
+
+/// Searches names, emails, phones and domains; `types` are plural API names.
+pub async fn search(
+    app: &App,
+    ctx: &Ctx,
+    q: &str,
+    types: &[String],
+    limit: u32,
+) -> Result<Vec<SearchResult>, AppError> {
+    let mut kinds = Vec::new();
+    for t in types {
+        match t.as_str() {
+            "contacts" => kinds.push(search::CONTACT),
+            "companies" => kinds.push(search::COMPANY),
+            other => {
+                return Err(AppError::BadParameter {
+                    parameter: "types",
+                    message: format!("'{other}' is not searchable; use {}", TYPES.join(", ")),
+                });
+            }
+        }
+    }
+    if q.chars().count() > 200 {
+        return Err(AppError::BadParameter {
+            parameter: "q",
+            message: "at most 200 characters".into(),
+        });
+    }
+    let hits = search::query(&app.db, ctx.workspace_id, q, &kinds, limit).await?;
+    let ids = |kind: &str| {
+        hits.iter()
+            .filter(|h| h.object_type == kind)
+            .map(|h| h.id)
+            .collect::<Vec<Uuid>>()
+    };
+    let people = contacts::find_many(&app.db, ctx.workspace_id, &ids(search::CONTACT)).await?;
+    let orgs = companies::find_many(&app.db, ctx.workspace_id, &ids(search::COMPANY)).await?;
+    Ok(hits
+        .iter()
+        .filter_map(|h| match h.object_type.as_str() {
+            search::CONTACT => {
+                people
+                    .iter()
+                    .find(|c| c.id.0 == h.id)
+                    .map(|c| SearchResult::Contact {
+                        score: h.score,
+                        record: c.clone(),
+                    })
+            }
+            _ => orgs
+                .iter()
+                .find(|c| c.id.0 == h.id)
+                .map(|c| SearchResult::Company {
+                    score: h.score,
+                    record: c.clone(),
+                }),
+        })
+        .collect())
+}

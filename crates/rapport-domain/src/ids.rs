@@ -1,0 +1,59 @@
+//! Typed identifiers: UUIDv7 (time-ordered) wrapped so a contact id cannot be passed as a company id.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A new time-ordered id.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+            /// Parses the canonical string form; `None` when it is not a UUID.
+            pub fn parse(s: &str) -> Option<Self> {
+                Uuid::parse_str(s).ok().map(Self)
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A workspace: the tenant every record belongs to.
+    WorkspaceId
+);
+id_type!(
+    /// A contact (a person).
+    ContactId
+);
+id_type!(
+    /// A company (an organisation).
+    CompanyId
+);
+id_type!(
+    /// A user of Rapport (owner of records, actor of changes).
+    UserId
+);
+
+impl WorkspaceId {
+    /// The workspace used until identity and workspaces exist: a fixed, well-known id.
+    pub const DEFAULT: WorkspaceId =
+        WorkspaceId(Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0001));
+}

@@ -1,0 +1,228 @@
+//! Reading a JSON object field by field, collecting every problem with its JSON pointer and
+//! rejecting fields the object does not have.
+
+use serde_json::{Map, Value};
+
+use crate::validation::{Errors, pointer_key};
+use crate::values::{self, Tag, ValueError};
+
+/// A JSON object being read into a draft; problems go to the shared [`Errors`].
+pub struct Body<'a> {
+    map: Map<String, Value>,
+    prefix: String,
+    errors: &'a mut Errors,
+}
+
+impl<'a> Body<'a> {
+    /// Starts reading `value` (which must be an object) at `prefix` ("" for the root), rejecting
+    /// any key not in `known`.
+    pub fn open(
+        value: Value,
+        prefix: &str,
+        known: &[&str],
+        errors: &'a mut Errors,
+    ) -> Option<Self> {
+        let Value::Object(map) = value else {
+            let pointer = if prefix.is_empty() {
+                "/".to_owned()
+            } else {
+                prefix.to_owned()
+            };
+            errors.push(pointer, "invalid_type", "must be a JSON object");
+            return None;
+        };
+        for key in map.keys() {
+            if !known.contains(&key.as_str()) {
+                errors.push(
+                    format!("{prefix}/{}", pointer_key(key)),
+                    "unknown_field",
+                    format!("'{key}' is not a field of this object"),
+                );
+            }
+        }
+        Some(Self {
+            map,
+            prefix: prefix.to_owned(),
+            errors,
+        })
+    }
+
+    /// The pointer of `key` within this object.
+    pub fn pointer(&self, key: &str) -> String {
+        format!("{}/{}", self.prefix, pointer_key(key))
+    }
+
+    /// Records a problem for `key`.
+    pub fn fail(&mut self, key: &str, code: &str, message: impl Into<String>) {
+        let pointer = self.pointer(key);
+        self.errors.push(pointer, code, message);
+    }
+
+    /// Records a problem at an arbitrary pointer.
+    pub fn fail_at(&mut self, pointer: String, err: ValueError) {
+        self.errors.value(pointer, err);
+    }
+
+    /// True when `key` is present and not null (before it is taken).
+    pub fn has(&self, key: &str) -> bool {
+        self.map.get(key).is_some_and(|v| !v.is_null())
+    }
+
+    /// True when no problem has been recorded for `key` yet.
+    pub fn has_no_error_at(&self, key: &str) -> bool {
+        let pointer = self.pointer(key);
+        !self.errors.has_pointer(&pointer)
+    }
+
+    /// Takes the raw value of `key`; JSON `null` counts as absent.
+    pub fn take(&mut self, key: &str) -> Option<Value> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    /// Takes a string field, or records `invalid_type`.
+    pub fn string(&mut self, key: &str) -> Option<String> {
+        match self.take(key)? {
+            Value::String(s) => Some(s),
+            _ => {
+                self.fail(key, "invalid_type", "must be a string");
+                None
+            }
+        }
+    }
+
+    /// A single-line text, trimmed, empty meaning absent, at most `max` characters.
+    pub fn text(&mut self, key: &str, max: usize) -> Option<String> {
+        let raw = self.string(key)?;
+        match values::clean_text(&raw, max) {
+            Ok(v) => v,
+            Err(e) => {
+                let p = self.pointer(key);
+                self.fail_at(p, e);
+                None
+            }
+        }
+    }
+
+    /// A multi-line text (notes), at most `max` characters.
+    pub fn multiline(&mut self, key: &str, max: usize) -> Option<String> {
+        let raw = self.string(key)?;
+        match values::clean_multiline(&raw, max) {
+            Ok(v) => v,
+            Err(e) => {
+                let p = self.pointer(key);
+                self.fail_at(p, e);
+                None
+            }
+        }
+    }
+
+    /// A string parsed by `parse`.
+    pub fn parsed<T>(
+        &mut self,
+        key: &str,
+        parse: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        let raw = self.string(key)?;
+        match parse(&raw) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let p = self.pointer(key);
+                self.fail_at(p, e);
+                None
+            }
+        }
+    }
+
+    /// A UUID string.
+    pub fn uuid(&mut self, key: &str) -> Option<uuid::Uuid> {
+        let raw = self.string(key)?;
+        match uuid::Uuid::parse_str(&raw) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.fail(key, "invalid_format", "must be an id (a UUID string)");
+                None
+            }
+        }
+    }
+
+    /// A whole number within `min..=max`.
+    pub fn integer(&mut self, key: &str, min: i64, max: i64) -> Option<i64> {
+        let v = self.take(key)?;
+        match v.as_i64() {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            Some(_) => {
+                self.fail(
+                    key,
+                    "out_of_range",
+                    format!("must be between {min} and {max}"),
+                );
+                None
+            }
+            None => {
+                self.fail(key, "invalid_type", "must be a whole number");
+                None
+            }
+        }
+    }
+
+    /// An array of values (absent means empty), at most `max` items.
+    pub fn array(&mut self, key: &str, max: usize) -> Vec<Value> {
+        match self.take(key) {
+            None => Vec::new(),
+            Some(Value::Array(items)) if items.len() <= max => items,
+            Some(Value::Array(_)) => {
+                self.fail(key, "too_many", format!("at most {max} items are allowed"));
+                Vec::new()
+            }
+            Some(_) => {
+                self.fail(key, "invalid_type", "must be an array");
+                Vec::new()
+            }
+        }
+    }
+
+    /// A list of tags: strings, de-duplicated case-insensitively.
+    pub fn tags(&mut self, key: &str) -> Vec<Tag> {
+        let items = self.array(key, 50);
+        // Keep each string's original index so an error points at the right array element.
+        let mut strings = Vec::with_capacity(items.len());
+        let mut positions = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            match item {
+                Value::String(s) => {
+                    strings.push(s);
+                    positions.push(i);
+                }
+                _ => {
+                    let p = format!("{}/{i}", self.pointer(key));
+                    self.errors
+                        .push(p, "invalid_type", "a tag must be a string");
+                }
+            }
+        }
+        match Tag::parse_list(strings) {
+            Ok(tags) => tags,
+            Err((i, e)) => {
+                let original = positions.get(i).copied().unwrap_or(i);
+                let p = format!("{}/{original}", self.pointer(key));
+                self.fail_at(p, e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Opens a nested object for reading.
+    pub fn object(&mut self, key: &str, known: &[&str]) -> Option<Body<'_>> {
+        let value = self.take(key)?;
+        let prefix = self.pointer(key);
+        Body::open(value, &prefix, known, self.errors)
+    }
+
+    /// The shared error collector (for nested readers of array items).
+    pub fn errors(&mut self) -> &mut Errors {
+        self.errors
+    }
+}

@@ -1,0 +1,158 @@
+//! What each object's fields are, for filters and sorts: the catalog the filter checker and the
+//! store's SQL builder both read, so a field is declared once.
+
+use crate::filter::Op;
+
+/// The type of a filterable field; decides which operators and literals are accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Free text.
+    Text,
+    /// An id (UUID string).
+    Id,
+    /// A whole number.
+    Integer,
+    /// A money amount (decimal number, compared exactly).
+    MoneyAmount,
+    /// An ISO 4217 code.
+    Currency,
+    /// A timestamp: RFC 3339 or a relative date (`-30d`, `today`).
+    Timestamp,
+    /// One of a fixed set of values.
+    Enum(&'static [&'static str]),
+    /// An ISO 3166-1 alpha-2 code.
+    Country,
+    /// Any of a contact's email addresses (case-insensitive).
+    Email,
+    /// Any of a contact's phone numbers (E.164).
+    Phone,
+    /// A list of tags: `contains` tests membership.
+    Tags,
+}
+
+impl FieldKind {
+    /// The operators this kind of field accepts.
+    pub fn operators(self) -> &'static [Op] {
+        use Op::*;
+        match self {
+            FieldKind::Text => &[Eq, Ne, Lt, Lte, Gt, Gte, In, Contains, StartsWith, IsNull],
+            FieldKind::Id | FieldKind::Enum(_) | FieldKind::Country | FieldKind::Currency => {
+                &[Eq, Ne, In, IsNull]
+            }
+            FieldKind::Integer | FieldKind::MoneyAmount => &[Eq, Ne, Lt, Lte, Gt, Gte, In, IsNull],
+            FieldKind::Timestamp => &[Eq, Ne, Lt, Lte, Gt, Gte, IsNull, InPeriod],
+            FieldKind::Email | FieldKind::Phone => &[Eq, In, StartsWith, IsNull],
+            FieldKind::Tags => &[Contains, IsNull],
+        }
+    }
+}
+
+/// One field as filters and sorts see it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FieldSpec {
+    /// The path clients write (`address.city`).
+    pub path: &'static str,
+    /// Its type.
+    pub kind: FieldKind,
+    /// Whether `sort` accepts it (only indexed, non-null columns).
+    pub sortable: bool,
+}
+
+/// An object's filterable and sortable fields.
+#[derive(Debug)]
+pub struct ObjectSchema {
+    /// Plural API name (`contacts`).
+    pub name: &'static str,
+    /// Its fields.
+    pub fields: &'static [FieldSpec],
+    /// The sort used when the client gives none.
+    pub default_sort: &'static str,
+}
+
+impl ObjectSchema {
+    /// Looks a field up by its path.
+    pub fn field(&self, path: &str) -> Option<&'static FieldSpec> {
+        self.fields.iter().find(|f| f.path == path)
+    }
+
+    /// The paths of every field (for error messages).
+    pub fn paths(&self) -> Vec<&'static str> {
+        self.fields.iter().map(|f| f.path).collect()
+    }
+
+    /// The paths of sortable fields.
+    pub fn sortable_paths(&self) -> Vec<&'static str> {
+        self.fields
+            .iter()
+            .filter(|f| f.sortable)
+            .map(|f| f.path)
+            .collect()
+    }
+}
+
+const fn f(path: &'static str, kind: FieldKind, sortable: bool) -> FieldSpec {
+    FieldSpec {
+        path,
+        kind,
+        sortable,
+    }
+}
+
+/// Lifecycle stages as filter values.
+pub const LIFECYCLE_STAGES: &[&str] = &[
+    "subscriber",
+    "lead",
+    "opportunity",
+    "customer",
+    "evangelist",
+    "other",
+];
+
+/// Contacts.
+pub static CONTACTS: ObjectSchema = ObjectSchema {
+    name: "contacts",
+    default_sort: "-created_at",
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("first_name", FieldKind::Text, true),
+        f("last_name", FieldKind::Text, true),
+        f("email", FieldKind::Email, true),
+        f("phone", FieldKind::Phone, false),
+        f("title", FieldKind::Text, false),
+        f("company_id", FieldKind::Id, false),
+        f("address.street", FieldKind::Text, false),
+        f("address.city", FieldKind::Text, false),
+        f("address.region", FieldKind::Text, false),
+        f("address.postal_code", FieldKind::Text, false),
+        f("address.country", FieldKind::Country, false),
+        f("lifecycle_stage", FieldKind::Enum(LIFECYCLE_STAGES), false),
+        f("owner_id", FieldKind::Id, false),
+        f("tags", FieldKind::Tags, false),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// Companies.
+pub static COMPANIES: ObjectSchema = ObjectSchema {
+    name: "companies",
+    default_sort: "-created_at",
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("name", FieldKind::Text, true),
+        f("domain", FieldKind::Text, false),
+        f("industry", FieldKind::Text, false),
+        f("employee_count", FieldKind::Integer, false),
+        f("annual_revenue.amount", FieldKind::MoneyAmount, false),
+        f("annual_revenue.currency", FieldKind::Currency, false),
+        f("address.street", FieldKind::Text, false),
+        f("address.city", FieldKind::Text, false),
+        f("address.region", FieldKind::Text, false),
+        f("address.postal_code", FieldKind::Text, false),
+        f("address.country", FieldKind::Country, false),
+        f("owner_id", FieldKind::Id, false),
+        f("tags", FieldKind::Tags, false),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};

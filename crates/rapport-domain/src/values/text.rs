@@ -1,0 +1,137 @@
+//! Short free-text fields: trimming, emptiness, control characters and length limits.
+
+use super::{ValueError, char_len};
+
+/// Cleans a single-line text field: trims, maps empty to `None`, rejects every control
+/// character (line breaks included) and more than `max_chars` characters.
+pub fn clean_text(input: &str, max_chars: usize) -> Result<Option<String>, ValueError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(ValueError::invalid_format(
+            "This text must fit on one line and cannot contain tabs or other control characters.",
+        ));
+    }
+    check_length(trimmed, max_chars)?;
+    Ok(Some(trimmed.to_owned()))
+}
+
+/// Cleans a multi-line text field: like [`clean_text`] but keeps line breaks and tabs.
+///
+/// Windows (`\r\n`) and old Mac (`\r`) line endings become `\n` so that the same note typed on
+/// two systems stores identically and counts the same length.
+pub fn clean_multiline(input: &str, max_chars: usize) -> Result<Option<String>, ValueError> {
+    let unified = input.replace("\r\n", "\n").replace('\r', "\n");
+    let trimmed = unified.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(ValueError::invalid_format(
+            "This text contains control characters that are not allowed.",
+        ));
+    }
+    check_length(trimmed, max_chars)?;
+    Ok(Some(trimmed.to_owned()))
+}
+
+/// Rejects text longer than `max_chars` characters, naming the limit.
+fn check_length(text: &str, max_chars: usize) -> Result<(), ValueError> {
+    if char_len(text) > max_chars {
+        return Err(ValueError::too_long(format!(
+            "This text must be at most {max_chars} characters."
+        )));
+    }
+    Ok(())
+}
+
+/// A required single-line label (a name, a title): non-empty, at most [`Label::MAX_CHARS`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Label(String);
+
+impl Label {
+    /// Longest accepted label, in characters.
+    pub const MAX_CHARS: usize = 255;
+
+    /// Parses a label with [`clean_text`] rules, refusing an empty result.
+    pub fn parse(input: &str) -> Result<Self, ValueError> {
+        Self::parse_max(input, Self::MAX_CHARS)
+    }
+
+    /// Parses a label with a tighter (or looser) character limit than the default.
+    pub fn parse_max(input: &str, max_chars: usize) -> Result<Self, ValueError> {
+        clean_text(input, max_chars)?
+            .map(Self)
+            .ok_or_else(|| ValueError::invalid_format("This text cannot be empty."))
+    }
+
+    /// The cleaned label.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_value!(Label, Label::parse);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_text_trims_and_empties_to_none() {
+        assert_eq!(clean_text("  Acme  ", 10).unwrap().as_deref(), Some("Acme"));
+        assert_eq!(clean_text("   ", 10).unwrap(), None);
+        assert_eq!(clean_text("", 10).unwrap(), None);
+        assert_eq!(clean_text(" \n ", 10).unwrap(), None);
+    }
+
+    #[test]
+    fn clean_text_rejects_control_characters_and_length() {
+        for bad in ["a\nb", "a\tb", "a\u{0}b", "a\u{1b}[31m"] {
+            assert_eq!(
+                clean_text(bad, 100).unwrap_err().code,
+                "invalid_format",
+                "{bad:?}"
+            );
+        }
+        assert_eq!(clean_text("ééé", 3).unwrap().as_deref(), Some("ééé"));
+        let err = clean_text("abcd", 3).unwrap_err();
+        assert_eq!(err.code, "too_long");
+        assert!(err.message.contains('3'), "{}", err.message);
+    }
+
+    #[test]
+    fn multiline_keeps_newlines_and_tabs() {
+        assert_eq!(
+            clean_multiline(" line 1\r\n\tline 2\rline 3 \n", 100)
+                .unwrap()
+                .as_deref(),
+            Some("line 1\n\tline 2\nline 3")
+        );
+        assert_eq!(
+            clean_multiline("a\u{7}b", 100).unwrap_err().code,
+            "invalid_format"
+        );
+        assert_eq!(
+            clean_multiline("ab\r\ncd", 5).unwrap().as_deref(),
+            Some("ab\ncd")
+        );
+        assert_eq!(clean_multiline("ab\ncd", 4).unwrap_err().code, "too_long");
+        assert_eq!(clean_multiline("\r\n\t ", 4).unwrap(), None);
+    }
+
+    #[test]
+    fn label_requires_content() {
+        assert_eq!(Label::parse(" Acme Corp ").unwrap().as_str(), "Acme Corp");
+        assert_eq!(Label::parse("  ").unwrap_err().code, "invalid_format");
+        assert_eq!(Label::parse(&"x".repeat(256)).unwrap_err().code, "too_long");
+        assert_eq!(Label::parse_max("abc", 2).unwrap_err().code, "too_long");
+        let l: Label = serde_json::from_str("\" Deal \"").unwrap();
+        assert_eq!(serde_json::to_string(&l).unwrap(), "\"Deal\"");
+    }
+}

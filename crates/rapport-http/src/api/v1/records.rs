@@ -1,0 +1,275 @@
+//! What every record resource shares: ETags and conditional GETs, `Location` on create, `fields`
+//! projection, the list envelope with its `Link` header, and the list parameters.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use rapport_app::lists::ListInput;
+use rapport_store::list::{Page, Total};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::extract::IfNoneMatch;
+use crate::extract::preconditions::etag;
+use crate::problem::{self, ApiError, Problem};
+
+/// `GET /{object}` query parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Comma-separated sortable fields, `-` for descending (default `-created_at`).
+    pub sort: Option<String>,
+    /// Filter expression, e.g. `lifecycle_stage eq "lead" and created_at gte "-30d"`.
+    pub filter: Option<String>,
+    /// Comma-separated fields to return.
+    pub fields: Option<String>,
+    /// Count matching records (bounded; see `total_estimate`).
+    pub include_total: Option<bool>,
+}
+
+/// `POST /{object}/search` body: the list parameters as JSON.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchBody {
+    /// Filter expression.
+    pub filter: Option<String>,
+    /// Sort keys, e.g. `["-updated_at", "last_name"]`.
+    #[serde(default)]
+    pub sort: Vec<String>,
+    /// Page size, 1 to 200.
+    pub limit: Option<u32>,
+    /// Cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Fields to return.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Count matching records.
+    #[serde(default)]
+    pub include_total: bool,
+}
+
+/// `GET /{object}/{id}` query parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GetQuery {
+    /// Comma-separated fields to return.
+    pub fields: Option<String>,
+}
+
+impl ListQuery {
+    /// The use-case input.
+    pub fn input(&self) -> ListInput {
+        ListInput {
+            filter: self.filter.clone(),
+            sort: self.sort.clone(),
+            limit: self.limit.clone(),
+            cursor: self.cursor.clone(),
+            include_total: self.include_total.unwrap_or(false),
+        }
+    }
+}
+
+impl SearchBody {
+    /// Reads a search body, answering 422 for unknown or mistyped members.
+    pub fn parse(value: Value) -> Result<Self, ApiError> {
+        serde_json::from_value(value).map_err(|e| {
+            ApiError(Problem::new(
+                problem::VALIDATION_FAILED,
+                format!("search body: {e}"),
+            ))
+        })
+    }
+
+    /// The use-case input.
+    pub fn input(&self) -> ListInput {
+        ListInput {
+            filter: self.filter.clone(),
+            sort: (!self.sort.is_empty()).then(|| self.sort.join(",")),
+            limit: self.limit.map(|l| l.to_string()),
+            cursor: self.cursor.clone(),
+            include_total: self.include_total,
+        }
+    }
+}
+
+/// A `fields` selection, checked against the object's fields.
+#[derive(Debug, Clone)]
+pub struct Fields(Vec<String>);
+
+impl Fields {
+    /// Parses `fields=a,b`; `known` are the object's top-level JSON members.
+    pub fn parse<'a>(
+        names: impl IntoIterator<Item = &'a str>,
+        known: &[&[&str]],
+    ) -> Result<Option<Fields>, ApiError> {
+        let mut out: Vec<String> = Vec::new();
+        for name in names {
+            let name = name.trim();
+            if name.is_empty() {
+                continue;
+            }
+            if !known.iter().any(|set| set.contains(&name)) {
+                let all: Vec<&str> = known.iter().flat_map(|s| s.iter().copied()).collect();
+                return Err(Problem::new(
+                    problem::INVALID_PARAMETER,
+                    format!("'{name}' is not a field; fields: {}", all.join(", ")),
+                )
+                .parameter("fields")
+                .into());
+            }
+            out.push(name.to_owned());
+        }
+        Ok((!out.is_empty()).then_some(Fields(out)))
+    }
+
+    /// From a comma-separated query parameter.
+    pub fn from_query(raw: Option<&str>, known: &[&[&str]]) -> Result<Option<Fields>, ApiError> {
+        Fields::parse(raw.unwrap_or("").split(','), known)
+    }
+
+    fn project(&self, value: Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .filter(|(k, _)| self.0.iter().any(|f| f == k))
+                    .collect::<Map<_, _>>(),
+            ),
+            other => other,
+        }
+    }
+}
+
+fn to_json<T: Serialize>(record: &T, fields: Option<&Fields>) -> Value {
+    let value = serde_json::to_value(record).unwrap_or(Value::Null);
+    match fields {
+        Some(f) => f.project(value),
+        None => value,
+    }
+}
+
+/// A record answer with its ETag.
+pub fn record<T: Serialize>(
+    status: StatusCode,
+    value: &T,
+    version: i64,
+    fields: Option<&Fields>,
+) -> Response {
+    let mut res = (status, Json(to_json(value, fields))).into_response();
+    res.headers_mut().insert(header::ETAG, etag(version));
+    res
+}
+
+/// `201 Created` with `Location`.
+pub fn created<T: Serialize>(value: &T, version: i64, location: String) -> Response {
+    let mut res = record(StatusCode::CREATED, value, version, None);
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// A GET answer: `304` when the client's ETag is current.
+pub fn conditional<T: Serialize>(
+    inm: &IfNoneMatch,
+    value: &T,
+    version: i64,
+    fields: Option<&Fields>,
+) -> Response {
+    if inm.matches(version) {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        res.headers_mut().insert(header::ETAG, etag(version));
+        return res;
+    }
+    record(StatusCode::OK, value, version, fields)
+}
+
+/// The list envelope.
+#[derive(Serialize, ToSchema)]
+pub struct ListEnvelope {
+    /// The records of this page.
+    pub data: Vec<Value>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// With `include_total=true`: the count, or `null` when over the counting budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<Option<i64>>,
+    /// With `include_total=true` over the budget: a lower bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_estimate: Option<i64>,
+}
+
+/// A page as the list envelope, with `Link: <...>; rel="next"` when `uri` is given (GET lists).
+pub fn page<T: Serialize>(page: Page<T>, fields: Option<&Fields>, uri: Option<&Uri>) -> Response {
+    let (total, total_estimate) = match page.total {
+        None => (None, None),
+        Some(Total::Exact(n)) => (Some(Some(n)), None),
+        Some(Total::AtLeast(n)) => (Some(None), Some(n)),
+    };
+    let link = match (&page.next_cursor, uri) {
+        (Some(cursor), Some(uri)) => Some(next_link(uri, cursor)),
+        _ => None,
+    };
+    let body = ListEnvelope {
+        data: page.items.iter().map(|r| to_json(r, fields)).collect(),
+        next_cursor: page.next_cursor,
+        total,
+        total_estimate,
+    };
+    let mut res = Json(body).into_response();
+    if let Some(link) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        res.headers_mut().insert(header::LINK, link);
+    }
+    res
+}
+
+fn next_link(uri: &Uri, cursor: &str) -> String {
+    let mut pairs: Vec<String> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("cursor="))
+        .map(str::to_owned)
+        .collect();
+    // Cursors are base64url: safe in a query string as they are.
+    pairs.push(format!("cursor={cursor}"));
+    format!("<{}?{}>; rel=\"next\"", uri.path(), pairs.join("&"))
+}
+
+/// The standard problem responses, for OpenAPI.
+#[derive(utoipa::IntoResponses)]
+pub enum Problems {
+    /// Malformed request (bad JSON, bad filter with its position, bad parameter).
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(#[to_schema] Problem),
+    /// No such record in this workspace.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// Conflict (duplicate, idempotency key in flight).
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// `If-Match` is stale.
+    #[response(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Problem),
+    /// Body too large.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// Body is not JSON.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// Invalid fields, every one listed.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Validation(Problem),
+    /// Unexpected error.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
+    /// Overloaded or a dependency is down.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
+}

@@ -1,0 +1,89 @@
+//! JSON request bodies: content type checked (415), size limited (413), syntax checked (400).
+//! Field validation (422) is the domain's job, so the body arrives as a JSON value.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde_json::Value;
+
+use crate::problem::{self, ApiError, Problem};
+
+/// A syntactically valid JSON body sent with a JSON content type.
+#[derive(Debug)]
+pub struct JsonBody(pub Value);
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !is_json(content_type) {
+            let shown = if content_type.is_empty() {
+                "none".to_owned()
+            } else {
+                content_type.to_owned()
+            };
+            return Err(Problem::new(
+                problem::UNSUPPORTED_MEDIA_TYPE,
+                format!("the body must be JSON (Content-Type: application/json); got {shown}"),
+            )
+            .into());
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
+            BytesRejection::FailedToBufferBody(inner) if is_length_limit(&inner) => {
+                ApiError(Problem::new(
+                    problem::PAYLOAD_TOO_LARGE,
+                    "the request body is larger than this server accepts",
+                ))
+            }
+            other => ApiError(Problem::new(
+                problem::MALFORMED_JSON,
+                format!("the body could not be read: {other}"),
+            )),
+        })?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(v) => Ok(JsonBody(v)),
+            Err(e) => Err(Problem::new(
+                problem::MALFORMED_JSON,
+                format!(
+                    "the body is not valid JSON: {} at line {} column {}",
+                    category(&e),
+                    e.line(),
+                    e.column()
+                ),
+            )
+            .into()),
+        }
+    }
+}
+
+fn is_length_limit(e: &axum::extract::rejection::FailedToBufferBody) -> bool {
+    matches!(
+        e,
+        axum::extract::rejection::FailedToBufferBody::LengthLimitError(_)
+    )
+}
+
+fn category(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "it ends too early",
+        serde_json::error::Category::Syntax => "syntax error",
+        _ => "invalid data",
+    }
+}

@@ -1,0 +1,12 @@
+//! Extractors: turn request parts into typed inputs, answering malformed ones with problems.
+
+pub mod body;
+pub mod ctx;
+pub mod ids;
+pub mod preconditions;
+pub mod query;
+
+pub use body::JsonBody;
+pub use ctx::RequestCtx;
+pub use preconditions::{IfMatch, IfNoneMatch};
+pub use query::ApiQuery;

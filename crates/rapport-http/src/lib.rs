@@ -1,0 +1,13 @@
+//! Rapport's HTTP face: the axum router, middleware (ids, logs, metrics, limits, security
+//! headers), problem details, the JSON API handlers, operations endpoints and OpenAPI.
+
+pub mod api;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod problem;
+pub mod router;
+pub mod state;
+
+pub use router::build;
+pub use state::{AppState, BuildInfo};

@@ -1,0 +1,152 @@
+//! `Idempotency-Key` on POST: the first response is stored and replayed for 24 hours with
+//! `Idempotent-Replayed: true`; the same key with another request answers 422, and while the first
+//! is still running, 409. Records live in the database, so every instance sees them.
+//!
+//! Which responses are kept: 2xx and 4xx other than 409 and 429 (a retry of those may succeed);
+//! 5xx releases the key so the client can retry. If the process dies between commit and storing
+//! the response, the key's lease (request timeout + 5 s) expires and a retry runs again.
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use rapport_store::idempotency::{self, Claim, StoredResponse};
+use sha2::{Digest, Sha256};
+
+use crate::extract::RequestCtx;
+use crate::problem::{self, Problem};
+use crate::state::AppState;
+
+/// The request header.
+pub const HEADER: &str = "idempotency-key";
+/// The replay marker header.
+pub const REPLAYED: &str = "idempotent-replayed";
+
+/// Headers worth replaying.
+const KEPT_HEADERS: &[HeaderName] = &[header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+fn valid_key(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let headers: BTreeMap<String, String> =
+        serde_json::from_str(&stored.headers).unwrap_or_default();
+    let mut res = Response::new(Body::from(stored.body));
+    *res.status_mut() = status;
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::from_str(&value)) {
+            res.headers_mut().insert(n, v);
+        }
+    }
+    res.headers_mut()
+        .insert(REPLAYED, HeaderValue::from_static("true"));
+    res
+}
+
+/// Middleware: applies to POST requests that carry the header.
+pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST || !req.headers().contains_key(HEADER) {
+        return next.run(req).await;
+    }
+    let key = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if !valid_key(&key) {
+        return Problem::new(
+            problem::INVALID_PARAMETER,
+            "Idempotency-Key must be 1 to 255 printable ASCII characters",
+        )
+        .parameter("Idempotency-Key")
+        .into_response();
+    }
+    let (mut parts, body) = req.into_parts();
+    let ctx = match RequestCtx::from_request_parts(&mut parts, &state).await {
+        Ok(c) => c.0,
+        Err(e) => return e.into_response(),
+    };
+    let limit = state.app.config.server.max_body_bytes;
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return Problem::new(
+            problem::PAYLOAD_TOO_LARGE,
+            "the request body is larger than this server accepts",
+        )
+        .into_response();
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(parts.method.as_str().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(parts.uri.to_string().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(&bytes);
+    let hash = hex::encode(hasher.finalize());
+    let lease = Duration::milliseconds(
+        i64::try_from(state.app.config.server.request_timeout_ms).unwrap_or(30_000) + 5_000,
+    );
+    let db = &state.app.db;
+    match idempotency::claim(db, ctx.workspace_id, &key, &hash, lease).await {
+        Err(e) => return problem::ApiError::from(rapport_app::AppError::from(e)).into_response(),
+        Ok(Claim::Replay(stored)) => return replay(stored),
+        Ok(Claim::Mismatch) => {
+            return Problem::new(
+                problem::IDEMPOTENCY_KEY_REUSED,
+                "this Idempotency-Key was used for a different request in the last 24 hours",
+            )
+            .into_response();
+        }
+        Ok(Claim::InFlight) => {
+            return Problem::new(
+                problem::IDEMPOTENCY_IN_FLIGHT,
+                "a request with this Idempotency-Key is still in progress",
+            )
+            .retry_after(1)
+            .into_response();
+        }
+        Ok(Claim::Run) => {}
+    }
+    let res = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let status = res.status();
+    let keep = !status.is_server_error()
+        && status != StatusCode::CONFLICT
+        && status != StatusCode::TOO_MANY_REQUESTS;
+    if !keep {
+        if let Err(e) = idempotency::release(db, ctx.workspace_id, &key).await {
+            tracing::warn!(error = %e, "could not release idempotency key");
+        }
+        return res;
+    }
+    let (res_parts, res_body) = res.into_parts();
+    let Ok(body) = axum::body::to_bytes(res_body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let headers: BTreeMap<String, String> = KEPT_HEADERS
+        .iter()
+        .filter_map(|h| {
+            res_parts
+                .headers
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| (h.to_string(), v.to_owned()))
+        })
+        .collect();
+    let stored = StoredResponse {
+        status: status.as_u16(),
+        headers: serde_json::to_string(&headers).unwrap_or_else(|_| "{}".into()),
+        body: body.to_vec(),
+    };
+    if let Err(e) = idempotency::complete(db, ctx.workspace_id, &key, &stored).await {
+        // The write itself committed; the client gets its answer, a retry would run it again.
+        tracing::error!(error = %e, "could not store idempotent response");
+    }
+    Response::from_parts(res_parts, Body::from(body))
+}

@@ -1,0 +1,375 @@
+//! Companies in the database: rows, writes (with their search rows, in the caller's transaction)
+//! and reads.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::ids::{CompanyId, UserId, WorkspaceId};
+use rapport_domain::objects::{Address, Company, CompanyDraft};
+use rapport_domain::values::{CountryCode, CurrencyCode, DomainName, Money, Tag};
+use sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use uuid::Uuid;
+
+use crate::cursor::CursorValue;
+use crate::db::{Db, Tx};
+use crate::error::{StoreError, is_unique_violation};
+use crate::list::{self, Column, ListParams, Listable, Page};
+use crate::search;
+
+const TABLE: &str = "companies";
+
+/// The unique index on live companies' domains.
+pub const DOMAIN_KEY: &str = "companies_workspace_domain_key";
+
+/// A company row as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub struct CompanyRow {
+    id: Uuid,
+    name: String,
+    domain: Option<String>,
+    industry: Option<String>,
+    employee_count: Option<i64>,
+    annual_revenue_amount: Option<i64>,
+    annual_revenue_currency: Option<String>,
+    address_street: Option<String>,
+    address_city: Option<String>,
+    address_region: Option<String>,
+    address_postal_code: Option<String>,
+    address_country: Option<String>,
+    owner_id: Option<Uuid>,
+    tags: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+    /// Only selected by [`find_for_write`].
+    #[sqlx(default)]
+    deleted: bool,
+}
+
+const COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "domain",
+    "industry",
+    "employee_count",
+    "annual_revenue_amount",
+    "annual_revenue_currency",
+    "address_street",
+    "address_city",
+    "address_region",
+    "address_postal_code",
+    "address_country",
+    "owner_id",
+    "tags",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(format!("stored company {what} unreadable: {e}"))
+}
+
+impl CompanyRow {
+    /// The domain record.
+    pub fn into_company(self) -> Result<Company, StoreError> {
+        let tags: Vec<Tag> = serde_json::from_str(&self.tags).map_err(|e| corrupt("tags", e))?;
+        let country = match self.address_country {
+            Some(c) => Some(CountryCode::parse(&c).map_err(|e| corrupt("country", e))?),
+            None => None,
+        };
+        let domain = match self.domain {
+            Some(d) => Some(DomainName::parse(&d).map_err(|e| corrupt("domain", e))?),
+            None => None,
+        };
+        let annual_revenue = match (self.annual_revenue_amount, self.annual_revenue_currency) {
+            (Some(amount), Some(currency)) => Some(Money::new(
+                amount,
+                CurrencyCode::parse(&currency).map_err(|e| corrupt("currency", e))?,
+            )),
+            _ => None,
+        };
+        let address = Address {
+            street: self.address_street,
+            city: self.address_city,
+            region: self.address_region,
+            postal_code: self.address_postal_code,
+            country,
+        };
+        Ok(Company {
+            id: CompanyId(self.id),
+            fields: CompanyDraft {
+                name: self.name,
+                domain,
+                industry: self.industry,
+                employee_count: self.employee_count,
+                annual_revenue,
+                address: (address != Address::default()).then_some(address),
+                owner_id: self.owner_id.map(UserId),
+                tags,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        })
+    }
+}
+
+impl Listable for CompanyRow {
+    const TABLE: &'static str = TABLE;
+    const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn column(path: &str) -> Column {
+        let plain = |name| Column::Plain {
+            name,
+            empty_is_null: false,
+        };
+        match path {
+            "name" => plain("name"),
+            "domain" => plain("domain"),
+            "industry" => plain("industry"),
+            "employee_count" => plain("employee_count"),
+            "annual_revenue.amount" => plain("annual_revenue_amount"),
+            "annual_revenue.currency" => plain("annual_revenue_currency"),
+            "address.street" => plain("address_street"),
+            "address.city" => plain("address_city"),
+            "address.region" => plain("address_region"),
+            "address.postal_code" => plain("address_postal_code"),
+            "address.country" => plain("address_country"),
+            "owner_id" => plain("owner_id"),
+            "tags" => Column::Tags { name: "tags" },
+            "created_at" => plain("created_at"),
+            "updated_at" => plain("updated_at"),
+            _ => plain("id"),
+        }
+    }
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn sort_value(&self, path: &str) -> CursorValue {
+        match path {
+            "name" => CursorValue::Text(self.name.clone()),
+            "updated_at" => list::time_cursor(&self.updated_at),
+            _ => list::time_cursor(&self.created_at),
+        }
+    }
+}
+
+fn row_values(ws: WorkspaceId, c: &Company) -> Vec<(&'static str, SimpleExpr)> {
+    let f = &c.fields;
+    let a = f.address.clone().unwrap_or_default();
+    vec![
+        ("workspace_id", ws.0.into()),
+        ("id", c.id.0.into()),
+        ("name", f.name.clone().into()),
+        (
+            "domain",
+            f.domain.as_ref().map(|d| d.as_str().to_owned()).into(),
+        ),
+        ("industry", f.industry.clone().into()),
+        ("employee_count", f.employee_count.into()),
+        (
+            "annual_revenue_amount",
+            f.annual_revenue.as_ref().map(Money::amount_e4).into(),
+        ),
+        (
+            "annual_revenue_currency",
+            f.annual_revenue
+                .as_ref()
+                .map(|m| m.currency().as_str().to_owned())
+                .into(),
+        ),
+        ("address_street", a.street.into()),
+        ("address_city", a.city.into()),
+        ("address_region", a.region.into()),
+        ("address_postal_code", a.postal_code.into()),
+        (
+            "address_country",
+            a.country.map(|x| x.as_str().to_owned()).into(),
+        ),
+        ("owner_id", f.owner_id.map(|x| x.0).into()),
+        (
+            "tags",
+            serde_json::to_string(&f.tags)
+                .unwrap_or_else(|_| "[]".into())
+                .into(),
+        ),
+        ("created_at", c.created_at.into()),
+        ("updated_at", c.updated_at.into()),
+        ("version", c.version.into()),
+    ]
+}
+
+fn write_error(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::Conflict {
+            constraint: DOMAIN_KEY,
+        }
+    } else {
+        e.into()
+    }
+}
+
+/// Inserts a new company with its search document.
+#[tracing::instrument(skip_all, fields(workspace_id = %ws, company_id = %c.id))]
+pub async fn insert(tx: &mut Tx, ws: WorkspaceId, c: &Company) -> Result<(), StoreError> {
+    let values = row_values(ws, c);
+    let mut q = Query::insert();
+    q.into_table(Alias::new(TABLE))
+        .columns(values.iter().map(|(n, _)| Alias::new(*n)));
+    q.values(values.into_iter().map(|(_, v)| v))
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    tx.execute(&q).await.map_err(write_error)?;
+    write_search(tx, ws, c).await
+}
+
+/// Replaces a company's fields if its version is still `expected_version`.
+#[tracing::instrument(skip_all, fields(workspace_id = %ws, company_id = %c.id))]
+pub async fn update(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    c: &Company,
+    expected_version: i64,
+) -> Result<(), StoreError> {
+    let mut q = Query::update();
+    q.table(Alias::new(TABLE));
+    for (name, value) in row_values(ws, c) {
+        if !matches!(name, "workspace_id" | "id" | "created_at") {
+            q.value(Alias::new(name), value);
+        }
+    }
+    q.and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
+        .and_where(Expr::col(Alias::new("id")).eq(c.id.0))
+        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
+        .and_where(Expr::col(Alias::new("version")).eq(expected_version));
+    if tx.execute(&q).await.map_err(write_error)? == 0 {
+        return Err(StoreError::VersionMismatch);
+    }
+    write_search(tx, ws, c).await
+}
+
+/// Marks a company deleted or live again, bumping its version; returns the new version.
+pub async fn set_deleted(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    c: &Company,
+    deleted_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    expected_version: i64,
+) -> Result<i64, StoreError> {
+    let mut q = Query::update();
+    q.table(Alias::new(TABLE))
+        .value(Alias::new("deleted_at"), deleted_at)
+        .value(Alias::new("updated_at"), now)
+        .value(Alias::new("version"), expected_version + 1)
+        .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
+        .and_where(Expr::col(Alias::new("id")).eq(c.id.0))
+        .and_where(Expr::col(Alias::new("version")).eq(expected_version));
+    // Restoring a company whose domain another live company took since is a conflict.
+    if tx.execute(&q).await.map_err(write_error)? == 0 {
+        return Err(StoreError::VersionMismatch);
+    }
+    if deleted_at.is_some() {
+        search::remove(tx, ws, search::COMPANY, c.id.0).await?;
+    } else {
+        write_search(tx, ws, c).await?;
+    }
+    Ok(expected_version + 1)
+}
+
+async fn write_search(tx: &mut Tx, ws: WorkspaceId, c: &Company) -> Result<(), StoreError> {
+    let body = c
+        .fields
+        .domain
+        .as_ref()
+        .map(|d| d.as_str().to_owned())
+        .unwrap_or_default();
+    search::put(tx, ws, search::COMPANY, c.id.0, &c.fields.name, &body).await
+}
+
+fn select(ws: WorkspaceId) -> sea_query::SelectStatement {
+    let mut q = Query::select();
+    q.columns(COLUMNS.iter().map(|c| Alias::new(*c)))
+        .from(Alias::new(TABLE))
+        .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0));
+    q
+}
+
+/// A live company.
+pub async fn find(db: &Db, ws: WorkspaceId, id: CompanyId) -> Result<Option<Company>, StoreError> {
+    let mut q = select(ws);
+    q.and_where(Expr::col(Alias::new("id")).eq(id.0))
+        .and_where(Expr::col(Alias::new("deleted_at")).is_null());
+    let row: Option<CompanyRow> = db.fetch_optional(&q).await?;
+    row.map(CompanyRow::into_company).transpose()
+}
+
+/// Live companies among `ids`.
+pub async fn find_many(db: &Db, ws: WorkspaceId, ids: &[Uuid]) -> Result<Vec<Company>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = select(ws);
+    q.and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()))
+        .and_where(Expr::col(Alias::new("deleted_at")).is_null());
+    let rows: Vec<CompanyRow> = db.fetch_all(&q).await?;
+    rows.into_iter().map(CompanyRow::into_company).collect()
+}
+
+/// The live company holding `domain`, inside a write transaction (to name it in a 409).
+pub async fn find_by_domain(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    domain: &DomainName,
+) -> Result<Option<Company>, StoreError> {
+    let mut q = select(ws);
+    q.and_where(Expr::col(Alias::new("domain")).eq(domain.as_str()))
+        .and_where(Expr::col(Alias::new("deleted_at")).is_null());
+    let row: Option<CompanyRow> = tx.fetch_optional(&q).await?;
+    row.map(CompanyRow::into_company).transpose()
+}
+
+/// Whether a live company with this id exists, inside a write transaction.
+pub async fn exists_live(tx: &mut Tx, ws: WorkspaceId, id: CompanyId) -> Result<bool, StoreError> {
+    let mut q = select(ws);
+    q.and_where(Expr::col(Alias::new("id")).eq(id.0))
+        .and_where(Expr::col(Alias::new("deleted_at")).is_null());
+    Ok(tx.fetch_optional::<CompanyRow>(&q).await?.is_some())
+}
+
+/// A company inside a write transaction, deleted or not: `(company, is_deleted)`.
+pub async fn find_for_write(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: CompanyId,
+) -> Result<Option<(Company, bool)>, StoreError> {
+    let mut q = select(ws);
+    q.and_where(Expr::col(Alias::new("id")).eq(id.0));
+    q.expr_as(
+        Expr::col(Alias::new("deleted_at")).is_not_null(),
+        Alias::new("deleted"),
+    );
+    let Some(row) = tx.fetch_optional::<CompanyRow>(&q).await? else {
+        return Ok(None);
+    };
+    let deleted = row.deleted;
+    Ok(Some((row.into_company()?, deleted)))
+}
+
+/// A page of live companies.
+pub async fn list(
+    db: &Db,
+    ws: WorkspaceId,
+    p: ListParams<'_>,
+) -> Result<Page<Company>, StoreError> {
+    let page = list::list::<CompanyRow>(db, ws, p).await?;
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(CompanyRow::into_company)
+            .collect::<Result<_, _>>()?,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    })
+}

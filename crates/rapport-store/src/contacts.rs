@@ -1,0 +1,419 @@
+//! Contacts in the database: rows, writes (with their channel and search rows, in the caller's
+//! transaction) and reads.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::ids::{CompanyId, ContactId, UserId, WorkspaceId};
+use rapport_domain::objects::{Address, Contact, ContactDraft, EmailEntry, PhoneEntry};
+use rapport_domain::values::{CountryCode, LifecycleStage, Tag};
+use sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use uuid::Uuid;
+
+use crate::cursor::CursorValue;
+use crate::db::{Db, Tx};
+use crate::error::{StoreError, is_foreign_key_violation};
+use crate::list::{self, Column, ListParams, Listable, Page};
+use crate::search;
+
+const TABLE: &str = "contacts";
+
+/// A contact row as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ContactRow {
+    id: Uuid,
+    first_name: String,
+    last_name: String,
+    email: String,
+    emails: String,
+    phones: String,
+    title: Option<String>,
+    company_id: Option<Uuid>,
+    address_street: Option<String>,
+    address_city: Option<String>,
+    address_region: Option<String>,
+    address_postal_code: Option<String>,
+    address_country: Option<String>,
+    lifecycle_stage: Option<String>,
+    owner_id: Option<Uuid>,
+    tags: String,
+    notes: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+    /// Only selected by [`find_for_write`].
+    #[sqlx(default)]
+    deleted: bool,
+}
+
+const COLUMNS: &[&str] = &[
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "emails",
+    "phones",
+    "title",
+    "company_id",
+    "address_street",
+    "address_city",
+    "address_region",
+    "address_postal_code",
+    "address_country",
+    "lifecycle_stage",
+    "owner_id",
+    "tags",
+    "notes",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(format!("stored contact {what} unreadable: {e}"))
+}
+
+fn non_empty(s: String) -> Option<String> {
+    (!s.is_empty()).then_some(s)
+}
+
+impl ContactRow {
+    /// The domain record.
+    pub fn into_contact(self) -> Result<Contact, StoreError> {
+        let emails: Vec<EmailEntry> =
+            serde_json::from_str(&self.emails).map_err(|e| corrupt("emails", e))?;
+        let phones: Vec<PhoneEntry> =
+            serde_json::from_str(&self.phones).map_err(|e| corrupt("phones", e))?;
+        let tags: Vec<Tag> = serde_json::from_str(&self.tags).map_err(|e| corrupt("tags", e))?;
+        let country = match self.address_country {
+            Some(c) => Some(CountryCode::parse(&c).map_err(|e| corrupt("country", e))?),
+            None => None,
+        };
+        let address = Address {
+            street: self.address_street,
+            city: self.address_city,
+            region: self.address_region,
+            postal_code: self.address_postal_code,
+            country,
+        };
+        let lifecycle_stage = match self.lifecycle_stage {
+            Some(s) => Some(LifecycleStage::parse(&s).map_err(|e| corrupt("lifecycle_stage", e))?),
+            None => None,
+        };
+        Ok(Contact {
+            id: ContactId(self.id),
+            fields: ContactDraft {
+                first_name: non_empty(self.first_name),
+                last_name: non_empty(self.last_name),
+                emails,
+                phones,
+                title: self.title,
+                company_id: self.company_id.map(CompanyId),
+                address: (address != Address::default()).then_some(address),
+                lifecycle_stage,
+                owner_id: self.owner_id.map(UserId),
+                tags,
+                notes: self.notes,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        })
+    }
+}
+
+impl Listable for ContactRow {
+    const TABLE: &'static str = TABLE;
+    const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn column(path: &str) -> Column {
+        let plain = |name| Column::Plain {
+            name,
+            empty_is_null: false,
+        };
+        match path {
+            "first_name" => Column::Plain {
+                name: "first_name",
+                empty_is_null: true,
+            },
+            "last_name" => Column::Plain {
+                name: "last_name",
+                empty_is_null: true,
+            },
+            "email" => Column::Channel {
+                kind: "email",
+                summary: "email",
+                empty: "",
+            },
+            "phone" => Column::Channel {
+                kind: "phone",
+                summary: "phones",
+                empty: "[]",
+            },
+            "tags" => Column::Tags { name: "tags" },
+            "address.street" => plain("address_street"),
+            "address.city" => plain("address_city"),
+            "address.region" => plain("address_region"),
+            "address.postal_code" => plain("address_postal_code"),
+            "address.country" => plain("address_country"),
+            "title" => plain("title"),
+            "company_id" => plain("company_id"),
+            "lifecycle_stage" => plain("lifecycle_stage"),
+            "owner_id" => plain("owner_id"),
+            "created_at" => plain("created_at"),
+            "updated_at" => plain("updated_at"),
+            _ => plain("id"),
+        }
+    }
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn sort_value(&self, path: &str) -> CursorValue {
+        match path {
+            "first_name" => CursorValue::Text(self.first_name.clone()),
+            "last_name" => CursorValue::Text(self.last_name.clone()),
+            "email" => CursorValue::Text(self.email.clone()),
+            "updated_at" => list::time_cursor(&self.updated_at),
+            _ => list::time_cursor(&self.created_at),
+        }
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn row_values(ws: WorkspaceId, c: &Contact) -> Vec<(&'static str, SimpleExpr)> {
+    let f = &c.fields;
+    let a = f.address.clone().unwrap_or_default();
+    vec![
+        ("workspace_id", ws.0.into()),
+        ("id", c.id.0.into()),
+        (
+            "first_name",
+            f.first_name.clone().unwrap_or_default().into(),
+        ),
+        ("last_name", f.last_name.clone().unwrap_or_default().into()),
+        (
+            "email",
+            f.primary_email()
+                .map(|e| e.normalized())
+                .unwrap_or_default()
+                .into(),
+        ),
+        ("emails", json(&f.emails).into()),
+        ("phones", json(&f.phones).into()),
+        ("title", f.title.clone().into()),
+        ("company_id", f.company_id.map(|x| x.0).into()),
+        ("address_street", a.street.into()),
+        ("address_city", a.city.into()),
+        ("address_region", a.region.into()),
+        ("address_postal_code", a.postal_code.into()),
+        (
+            "address_country",
+            a.country.map(|x| x.as_str().to_owned()).into(),
+        ),
+        (
+            "lifecycle_stage",
+            f.lifecycle_stage.map(|x| x.as_str().to_owned()).into(),
+        ),
+        ("owner_id", f.owner_id.map(|x| x.0).into()),
+        ("tags", json(&f.tags).into()),
+        ("notes", f.notes.clone().into()),
+        ("created_at", c.created_at.into()),
+        ("updated_at", c.updated_at.into()),
+        ("version", c.version.into()),
+    ]
+}
+
+fn write_error(e: sqlx::Error) -> StoreError {
+    if is_foreign_key_violation(&e) {
+        StoreError::MissingReference {
+            constraint: "contacts_company_fkey",
+        }
+    } else {
+        e.into()
+    }
+}
+
+/// Inserts a new contact with its channels and search document.
+#[tracing::instrument(skip_all, fields(workspace_id = %ws, contact_id = %c.id))]
+pub async fn insert(tx: &mut Tx, ws: WorkspaceId, c: &Contact) -> Result<(), StoreError> {
+    let values = row_values(ws, c);
+    let mut q = Query::insert();
+    q.into_table(Alias::new(TABLE))
+        .columns(values.iter().map(|(n, _)| Alias::new(*n)));
+    q.values(values.into_iter().map(|(_, v)| v))
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    tx.execute(&q).await.map_err(write_error)?;
+    write_side_rows(tx, ws, c).await
+}
+
+/// Replaces a contact's fields if its version is still `expected_version`; `c.version` must be the
+/// new version.
+#[tracing::instrument(skip_all, fields(workspace_id = %ws, contact_id = %c.id))]
+pub async fn update(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    c: &Contact,
+    expected_version: i64,
+) -> Result<(), StoreError> {
+    let mut q = Query::update();
+    q.table(Alias::new(TABLE));
+    for (name, value) in row_values(ws, c) {
+        if !matches!(name, "workspace_id" | "id" | "created_at") {
+            q.value(Alias::new(name), value);
+        }
+    }
+    q.and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
+        .and_where(Expr::col(Alias::new("id")).eq(c.id.0))
+        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
+        .and_where(Expr::col(Alias::new("version")).eq(expected_version));
+    if tx.execute(&q).await.map_err(write_error)? == 0 {
+        return Err(StoreError::VersionMismatch);
+    }
+    write_side_rows(tx, ws, c).await
+}
+
+/// Marks a contact deleted (`Some(time)`) or live again (`None`), bumping its version; returns the
+/// new version. Fails with `VersionMismatch` when `expected_version` no longer holds.
+pub async fn set_deleted(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    c: &Contact,
+    deleted_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    expected_version: i64,
+) -> Result<i64, StoreError> {
+    let mut q = Query::update();
+    q.table(Alias::new(TABLE))
+        .value(Alias::new("deleted_at"), deleted_at)
+        .value(Alias::new("updated_at"), now)
+        .value(Alias::new("version"), expected_version + 1)
+        .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
+        .and_where(Expr::col(Alias::new("id")).eq(c.id.0))
+        .and_where(Expr::col(Alias::new("version")).eq(expected_version));
+    if tx.execute(&q).await? == 0 {
+        return Err(StoreError::VersionMismatch);
+    }
+    if deleted_at.is_some() {
+        search::remove(tx, ws, search::CONTACT, c.id.0).await?;
+    } else {
+        write_search(tx, ws, c).await?;
+    }
+    Ok(expected_version + 1)
+}
+
+async fn write_side_rows(tx: &mut Tx, ws: WorkspaceId, c: &Contact) -> Result<(), StoreError> {
+    let del = Query::delete()
+        .from_table(Alias::new("contact_channels"))
+        .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
+        .and_where(Expr::col(Alias::new("contact_id")).eq(c.id.0))
+        .to_owned();
+    tx.execute(&del).await?;
+    let channels: Vec<(&str, String)> = c
+        .fields
+        .emails
+        .iter()
+        .map(|e| ("email", e.address.normalized()))
+        .chain(
+            c.fields
+                .phones
+                .iter()
+                .map(|p| ("phone", p.number.as_str().to_owned())),
+        )
+        .collect();
+    if !channels.is_empty() {
+        let mut ins = Query::insert();
+        ins.into_table(Alias::new("contact_channels"))
+            .columns(["workspace_id", "contact_id", "kind", "value"].map(Alias::new));
+        for (kind, value) in channels {
+            ins.values([ws.0.into(), c.id.0.into(), kind.into(), value.into()])
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+        }
+        tx.execute(&ins).await?;
+    }
+    write_search(tx, ws, c).await
+}
+
+async fn write_search(tx: &mut Tx, ws: WorkspaceId, c: &Contact) -> Result<(), StoreError> {
+    let f = &c.fields;
+    let mut body: Vec<String> = f
+        .emails
+        .iter()
+        .map(|e| e.address.as_str().to_owned())
+        .collect();
+    body.extend(f.phones.iter().map(|p| p.number.digits().to_owned()));
+    search::put(
+        tx,
+        ws,
+        search::CONTACT,
+        c.id.0,
+        &f.display_name(),
+        &body.join(" "),
+    )
+    .await
+}
+
+fn select_by_ids(ws: WorkspaceId, ids: &[Uuid], live_only: bool) -> sea_query::SelectStatement {
+    let mut q = Query::select();
+    q.columns(COLUMNS.iter().map(|c| Alias::new(*c)))
+        .from(Alias::new(TABLE))
+        .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
+        .and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()));
+    if live_only {
+        q.and_where(Expr::col(Alias::new("deleted_at")).is_null());
+    }
+    q
+}
+
+/// A live contact.
+pub async fn find(db: &Db, ws: WorkspaceId, id: ContactId) -> Result<Option<Contact>, StoreError> {
+    let row: Option<ContactRow> = db.fetch_optional(&select_by_ids(ws, &[id.0], true)).await?;
+    row.map(ContactRow::into_contact).transpose()
+}
+
+/// Live contacts among `ids` (in no particular order).
+pub async fn find_many(db: &Db, ws: WorkspaceId, ids: &[Uuid]) -> Result<Vec<Contact>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<ContactRow> = db.fetch_all(&select_by_ids(ws, ids, true)).await?;
+    rows.into_iter().map(ContactRow::into_contact).collect()
+}
+
+/// A contact inside a write transaction, deleted or not: `(contact, is_deleted)`.
+pub async fn find_for_write(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: ContactId,
+) -> Result<Option<(Contact, bool)>, StoreError> {
+    let mut q = select_by_ids(ws, &[id.0], false);
+    q.expr_as(
+        Expr::col(Alias::new("deleted_at")).is_not_null(),
+        Alias::new("deleted"),
+    );
+    let Some(row) = tx.fetch_optional::<ContactRow>(&q).await? else {
+        return Ok(None);
+    };
+    let deleted = row.deleted;
+    Ok(Some((row.into_contact()?, deleted)))
+}
+
+/// A page of live contacts.
+pub async fn list(
+    db: &Db,
+    ws: WorkspaceId,
+    p: ListParams<'_>,
+) -> Result<Page<Contact>, StoreError> {
+    let page = list::list::<ContactRow>(db, ws, p).await?;
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(ContactRow::into_contact)
+            .collect::<Result<_, _>>()?,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    })
+}

@@ -1,0 +1,373 @@
+//! The database handle: SQLite (a writer connection and a reader pool) or PostgreSQL (one pool),
+//! and the few methods every store module uses to run a sea-query statement on either.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_sqlx::SqlxBinder;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool};
+
+use crate::error::StoreError;
+
+/// Which database a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// SQLite's `synchronous` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// Every commit reaches the disk before it is acknowledged (survives power loss).
+    Full,
+    /// Faster; a power loss can drop the last commits (not a crash of the process).
+    Normal,
+}
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct DbConfig {
+    /// `sqlite://PATH` or `postgres://...`.
+    pub url: String,
+    /// Pool size (PostgreSQL) or reader pool size (SQLite).
+    pub max_connections: u32,
+    /// How long a request waits for a connection.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL `statement_timeout`.
+    pub statement_timeout: Duration,
+    /// SQLite `synchronous`.
+    pub synchronous: Synchronous,
+    /// SQLite `busy_timeout`.
+    pub busy_timeout: Duration,
+}
+
+impl DbConfig {
+    /// Defaults for `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
+            synchronous: Synchronous::Full,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// The backend the URL names, if any.
+    pub fn backend(&self) -> Option<Backend> {
+        if self.url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if self.url.starts_with("postgres://") || self.url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Pools {
+    // SQLite allows one writer at a time: one writer connection queues writes in-process instead of
+    // failing them with SQLITE_BUSY, while readers run in parallel thanks to WAL.
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// The database handle; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pools: Pools,
+}
+
+/// Occupancy of one connection pool, for the metrics endpoint.
+#[derive(Debug, Clone)]
+pub struct PoolStats {
+    /// `read`, `write` or `main`.
+    pub name: &'static str,
+    /// Open connections.
+    pub size: u32,
+    /// Idle connections.
+    pub idle: u32,
+    /// The configured maximum.
+    pub max: u32,
+}
+
+/// A row type that decodes from either database.
+pub trait AnyRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> AnyRow for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+impl Db {
+    /// Opens the pools (creating the SQLite file and its folder when missing).
+    pub async fn connect(cfg: &DbConfig) -> Result<Db, StoreError> {
+        match cfg.backend() {
+            Some(Backend::Sqlite) => Self::connect_sqlite(cfg).await,
+            Some(Backend::Postgres) => Self::connect_postgres(cfg).await,
+            None => Err(StoreError::Other(
+                "database.url must start with sqlite:// or postgres://".into(),
+            )),
+        }
+    }
+
+    async fn connect_sqlite(cfg: &DbConfig) -> Result<Db, StoreError> {
+        let opts = SqliteConnectOptions::from_str(&cfg.url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match cfg.synchronous {
+                Synchronous::Full => SqliteSynchronous::Full,
+                Synchronous::Normal => SqliteSynchronous::Normal,
+            })
+            .foreign_keys(true)
+            .busy_timeout(cfg.busy_timeout)
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-65536")
+            .pragma("mmap_size", "268435456");
+        if let Some(parent) = opts.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::Unavailable(format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+        }
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(cfg.acquire_timeout)
+            .connect_with(opts.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(cfg.max_connections.max(1))
+            .min_connections(1)
+            .acquire_timeout(cfg.acquire_timeout)
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(Db {
+            pools: Pools::Sqlite { read, write },
+        })
+    }
+
+    async fn connect_postgres(cfg: &DbConfig) -> Result<Db, StoreError> {
+        let timeout_ms = cfg.statement_timeout.as_millis().to_string();
+        let opts = PgConnectOptions::from_str(&cfg.url)?
+            .application_name("rapport")
+            .options([("statement_timeout", timeout_ms.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(cfg.max_connections.max(1))
+            .acquire_timeout(cfg.acquire_timeout)
+            .connect_with(opts)
+            .await?;
+        Ok(Db {
+            pools: Pools::Postgres(pool),
+        })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a write transaction (SQLite: `BEGIN IMMEDIATE` on the writer connection, so it never
+    /// fails half-way for want of the write lock).
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Runs a read query, all rows.
+    pub async fn fetch_all<T: AnyRow>(&self, q: &impl SqlxBinder) -> Result<Vec<T>, StoreError> {
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => {
+                let (sql, values) = q.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_as_with::<Sqlite, T, _>(AssertSqlSafe(sql), values)
+                    .fetch_all(read)
+                    .await?
+            }
+            Pools::Postgres(pool) => {
+                let (sql, values) = q.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_as_with::<Postgres, T, _>(AssertSqlSafe(sql), values)
+                    .fetch_all(pool)
+                    .await?
+            }
+        })
+    }
+
+    /// Runs a read query, at most one row.
+    pub async fn fetch_optional<T: AnyRow>(
+        &self,
+        q: &impl SqlxBinder,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => {
+                let (sql, values) = q.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_as_with::<Sqlite, T, _>(AssertSqlSafe(sql), values)
+                    .fetch_optional(read)
+                    .await?
+            }
+            Pools::Postgres(pool) => {
+                let (sql, values) = q.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_as_with::<Postgres, T, _>(AssertSqlSafe(sql), values)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        })
+    }
+
+    /// `SELECT 1`: is the database answering?
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                sqlx::query("SELECT 1").execute(read).await?;
+                // The writer is the connection that matters for acknowledged writes.
+                if write.size() == 0 {
+                    sqlx::query("SELECT 1").execute(write).await?;
+                }
+            }
+            Pools::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Occupancy of each pool.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        fn stats<DB: sqlx::Database>(name: &'static str, p: &sqlx::Pool<DB>) -> PoolStats {
+            PoolStats {
+                name,
+                size: p.size(),
+                idle: u32::try_from(p.num_idle()).unwrap_or(u32::MAX),
+                max: p.options().get_max_connections(),
+            }
+        }
+        match &self.pools {
+            Pools::Sqlite { read, write } => vec![stats("read", read), stats("write", write)],
+            Pools::Postgres(pool) => vec![stats("main", pool)],
+        }
+    }
+
+    /// Closes every pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                // Checkpoint the WAL into the main file so a stopped server leaves one tidy file.
+                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(write)
+                    .await;
+                write.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// The SQLite writer pool (migrations) or the PostgreSQL pool.
+    pub(crate) fn sqlite_writer(&self) -> Option<&SqlitePool> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => Some(write),
+            Pools::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool.
+    pub(crate) fn postgres(&self) -> Option<&PgPool> {
+        match &self.pools {
+            Pools::Postgres(p) => Some(p),
+            Pools::Sqlite { .. } => None,
+        }
+    }
+
+    /// The SQLite reader pool.
+    pub(crate) fn sqlite_reader(&self) -> Option<&SqlitePool> {
+        match &self.pools {
+            Pools::Sqlite { read, .. } => Some(read),
+            Pools::Postgres(_) => None,
+        }
+    }
+}
+
+/// A write transaction on either database. Dropped without `commit`, it rolls back.
+#[derive(Debug)]
+pub enum Tx {
+    /// SQLite.
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    /// PostgreSQL.
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs a statement; returns the number of rows affected.
+    pub async fn execute(&mut self, q: &impl SqlxBinder) -> Result<u64, sqlx::Error> {
+        Ok(match self {
+            Tx::Sqlite(tx) => {
+                let (sql, values) = q.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_with::<Sqlite, _>(AssertSqlSafe(sql), values)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected()
+            }
+            Tx::Postgres(tx) => {
+                let (sql, values) = q.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_with::<Postgres, _>(AssertSqlSafe(sql), values)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected()
+            }
+        })
+    }
+
+    /// Runs a query, at most one row.
+    pub async fn fetch_optional<T: AnyRow>(
+        &mut self,
+        q: &impl SqlxBinder,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(tx) => {
+                let (sql, values) = q.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_as_with::<Sqlite, T, _>(AssertSqlSafe(sql), values)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+            Tx::Postgres(tx) => {
+                let (sql, values) = q.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_as_with::<Postgres, T, _>(AssertSqlSafe(sql), values)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+        })
+    }
+
+    /// Commits.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,17 @@
+//! Persistence for Rapport on SQLite or PostgreSQL: the [`Db`] handle, migrations, one module per
+//! object family, search, idempotency records. Lists and filters are built once with sea-query and
+//! rendered for either database. The store never decides who may do what.
+
+pub mod companies;
+pub mod contacts;
+pub mod cursor;
+pub mod db;
+pub mod error;
+pub mod idempotency;
+pub mod list;
+pub mod migrate;
+pub mod search;
+pub mod workspaces;
+
+pub use db::{Backend, Db, DbConfig, PoolStats, Synchronous, Tx};
+pub use error::StoreError;

@@ -1,0 +1,396 @@
+//! Lists for every object: a checked filter, a sort and a cursor turned into one sea-query
+//! statement that renders for SQLite and PostgreSQL alike.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::filter::Op;
+use rapport_domain::ids::WorkspaceId;
+use rapport_domain::query::{Scalar, SortKey, TypedCond, TypedExpr, TypedValue, sort_signature};
+use sea_query::{
+    Alias, Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr, Value,
+};
+use uuid::Uuid;
+
+use crate::cursor::{self, CursorValue};
+use crate::db::{AnyRow, Backend, Db};
+use crate::error::StoreError;
+
+/// How a filter or sort path maps to storage.
+#[derive(Debug, Clone, Copy)]
+pub enum Column {
+    /// A plain column; `empty_is_null` when absent values are stored as '' (sortable text).
+    Plain {
+        /// Column name.
+        name: &'static str,
+        /// '' means absent.
+        empty_is_null: bool,
+    },
+    /// One of the contact's channels (`contact_channels.kind`), matched by subquery; `summary` is
+    /// the column that is '' or '[]' when the contact has none.
+    Channel {
+        /// `email` or `phone`.
+        kind: &'static str,
+        /// Column used for `is_null`.
+        summary: &'static str,
+        /// The value `summary` holds when there is none.
+        empty: &'static str,
+    },
+    /// A JSON array of tags in a text column.
+    Tags {
+        /// Column name.
+        name: &'static str,
+    },
+}
+
+/// A table that lists: its name, columns and how paths map to columns.
+pub trait Listable: AnyRow {
+    /// Table name.
+    const TABLE: &'static str;
+    /// Columns to select.
+    const COLUMNS: &'static [&'static str];
+    /// Storage of a filter/sort path (paths come from the object's schema, so all are known).
+    fn column(path: &str) -> Column;
+    /// The row's id.
+    fn id(&self) -> Uuid;
+    /// The row's value for a sortable path, as stored.
+    fn sort_value(&self, path: &str) -> CursorValue;
+}
+
+/// A list request.
+#[derive(Debug, Clone, Copy)]
+pub struct ListParams<'a> {
+    /// The checked filter.
+    pub filter: Option<&'a TypedExpr>,
+    /// The sort (non-empty).
+    pub sort: &'a [SortKey],
+    /// Page size.
+    pub limit: u32,
+    /// Cursor from a previous page.
+    pub cursor: Option<&'a str>,
+    /// Count matching rows (bounded).
+    pub include_total: bool,
+}
+
+/// The most rows `include_total` counts before answering with an estimate instead.
+pub const TOTAL_CAP: i64 = 100_000;
+
+/// A total count: exact, or a lower bound when over [`TOTAL_CAP`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Total {
+    /// Exact count.
+    Exact(i64),
+    /// At least this many.
+    AtLeast(i64),
+}
+
+/// One page of rows.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// Cursor for the next page.
+    pub next_cursor: Option<String>,
+    /// The total, when asked.
+    pub total: Option<Total>,
+}
+
+fn col(name: &'static str) -> Expr {
+    Expr::col((Alias::new("t"), Alias::new(name)))
+}
+
+fn scalar_value(s: &Scalar) -> Value {
+    match s {
+        Scalar::Text(t) => t.clone().into(),
+        Scalar::Int(i) => (*i).into(),
+        Scalar::Time(t) => (*t).into(),
+        Scalar::Uuid(u) => (*u).into(),
+    }
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The base statement: live rows of one workspace.
+fn base<R: Listable>(ws: WorkspaceId) -> SelectStatement {
+    let mut q = Query::select();
+    q.from_as(Alias::new(R::TABLE), Alias::new("t"));
+    for c in R::COLUMNS {
+        q.column((Alias::new("t"), Alias::new(*c)));
+    }
+    q.and_where(col("workspace_id").eq(ws.0))
+        .and_where(col("deleted_at").is_null());
+    q
+}
+
+/// Renders a checked filter as a condition.
+pub fn condition<R: Listable>(backend: Backend, ws: WorkspaceId, expr: &TypedExpr) -> Cond {
+    match expr {
+        TypedExpr::And(items) => items
+            .iter()
+            .fold(Cond::all(), |c, e| c.add(condition::<R>(backend, ws, e))),
+        TypedExpr::Or(items) => items
+            .iter()
+            .fold(Cond::any(), |c, e| c.add(condition::<R>(backend, ws, e))),
+        TypedExpr::Not(inner) => condition::<R>(backend, ws, inner).not(),
+        TypedExpr::Cond(c) => Cond::all().add(comparison::<R>(backend, ws, c)),
+    }
+}
+
+fn comparison<R: Listable>(backend: Backend, ws: WorkspaceId, c: &TypedCond) -> SimpleExpr {
+    match R::column(c.field.path) {
+        Column::Plain {
+            name,
+            empty_is_null,
+        } => plain(name, empty_is_null, c),
+        Column::Channel {
+            kind,
+            summary,
+            empty,
+        } => channel::<R>(ws, kind, summary, empty, c),
+        Column::Tags { name } => tags(backend, name, c),
+    }
+}
+
+fn plain(name: &'static str, empty_is_null: bool, c: &TypedCond) -> SimpleExpr {
+    let one = |v: &TypedValue| match v {
+        TypedValue::One(s) => scalar_value(s),
+        _ => Value::String(None),
+    };
+    let is_null = |flag: bool| {
+        let null = if empty_is_null {
+            col(name).eq("")
+        } else {
+            col(name).is_null()
+        };
+        if flag { null } else { null.not() }
+    };
+    match (c.op, &c.value) {
+        (Op::IsNull, TypedValue::IsNull(flag)) => is_null(*flag),
+        (Op::Eq, v) => col(name).eq(one(v)),
+        // "not equal" includes records where the field is empty, as a person reading it expects.
+        (Op::Ne, v) => col(name).ne(one(v)).or(is_null(true)),
+        (Op::Lt, v) => col(name).lt(one(v)),
+        (Op::Lte, v) => col(name).lte(one(v)),
+        (Op::Gt, v) => col(name).gt(one(v)),
+        (Op::Gte, v) => col(name).gte(one(v)),
+        (Op::In, TypedValue::Many(items)) => col(name).is_in(items.iter().map(scalar_value)),
+        (Op::InPeriod, TypedValue::Range(start, end)) => {
+            col(name).gte(*start).and(col(name).lt(*end))
+        }
+        (Op::Contains, TypedValue::One(Scalar::Text(s))) => Expr::expr(Func::lower(col(name)))
+            .like(LikeExpr::new(format!("%{}%", like_escape(&s.to_lowercase()))).escape('\\')),
+        (Op::StartsWith, TypedValue::One(Scalar::Text(s))) => Expr::expr(Func::lower(col(name)))
+            .like(LikeExpr::new(format!("{}%", like_escape(&s.to_lowercase()))).escape('\\')),
+        // The checker only builds the pairs above; anything else matches nothing rather than all.
+        _ => Expr::val(1).eq(0),
+    }
+}
+
+fn channel<R: Listable>(
+    ws: WorkspaceId,
+    kind: &'static str,
+    summary: &'static str,
+    empty: &'static str,
+    c: &TypedCond,
+) -> SimpleExpr {
+    let sub = |value_cond: SimpleExpr| {
+        let mut q = Query::select();
+        q.column(Alias::new("contact_id"))
+            .from(Alias::new("contact_channels"))
+            .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
+            .and_where(Expr::col(Alias::new("kind")).eq(kind))
+            .and_where(value_cond);
+        col("id").in_subquery(q)
+    };
+    let value = || Expr::col(Alias::new("value"));
+    match (c.op, &c.value) {
+        (Op::IsNull, TypedValue::IsNull(true)) => col(summary).eq(empty),
+        (Op::IsNull, TypedValue::IsNull(false)) => col(summary).ne(empty),
+        (Op::Eq, TypedValue::One(s)) => sub(value().eq(scalar_value(s))),
+        (Op::In, TypedValue::Many(items)) => sub(value().is_in(items.iter().map(scalar_value))),
+        (Op::StartsWith, TypedValue::One(Scalar::Text(s))) => {
+            sub(value().like(LikeExpr::new(format!("{}%", like_escape(s))).escape('\\')))
+        }
+        _ => Expr::val(1).eq(0),
+    }
+}
+
+fn tags(backend: Backend, name: &'static str, c: &TypedCond) -> SimpleExpr {
+    match (c.op, &c.value) {
+        (Op::IsNull, TypedValue::IsNull(flag)) => {
+            if *flag {
+                col(name).eq("[]")
+            } else {
+                col(name).ne("[]")
+            }
+        }
+        (Op::Contains, TypedValue::One(Scalar::Text(tag))) => {
+            let tag = tag.to_lowercase();
+            // Membership in a JSON array is dialect-specific; this is the one place it lives.
+            let sql = match backend {
+                Backend::Sqlite => format!(
+                    "EXISTS (SELECT 1 FROM json_each(\"t\".\"{name}\") WHERE lower(value) = ?)"
+                ),
+                Backend::Postgres => format!(
+                    "EXISTS (SELECT 1 FROM jsonb_array_elements_text(\"t\".\"{name}\"::jsonb) AS e(v) WHERE lower(e.v) = $1)"
+                ),
+            };
+            Expr::cust_with_values(sql, [tag])
+        }
+        _ => Expr::val(1).eq(0),
+    }
+}
+
+fn sort_column<R: Listable>(key: &SortKey) -> &'static str {
+    match R::column(key.field.path) {
+        Column::Plain { name, .. }
+        | Column::Channel { summary: name, .. }
+        | Column::Tags { name } => name,
+    }
+}
+
+fn cursor_value(v: &CursorValue, is_time: bool) -> Result<Value, StoreError> {
+    Ok(match v {
+        CursorValue::Int(i) => (*i).into(),
+        CursorValue::Text(s) if is_time => DateTime::parse_from_rfc3339(s)
+            .map_err(|_| StoreError::InvalidCursor("the cursor is not one this API issued".into()))?
+            .with_timezone(&Utc)
+            .into(),
+        CursorValue::Text(s) => s.clone().into(),
+    })
+}
+
+/// Keyset condition: rows strictly after the cursor in the sort order (id breaks ties).
+fn after_cursor<R: Listable>(sort: &[SortKey], values: &[Value], id: Uuid) -> SimpleExpr {
+    let mut cols: Vec<(&'static str, bool, Value)> = sort
+        .iter()
+        .zip(values)
+        .map(|(k, v)| (sort_column::<R>(k), k.descending, v.clone()))
+        .collect();
+    let id_desc = sort.first().is_some_and(|k| k.descending);
+    cols.push(("id", id_desc, id.into()));
+    if cols.iter().all(|(_, d, _)| *d == id_desc) {
+        // One direction: a row-value comparison, which both databases serve from the index.
+        let left = Expr::tuple(cols.iter().map(|(n, _, _)| col(n)));
+        let right = Expr::tuple(cols.iter().map(|(_, _, v)| Expr::val(v.clone())));
+        return if id_desc {
+            left.lt(right)
+        } else {
+            left.gt(right)
+        };
+    }
+    let mut any = Cond::any();
+    for i in 0..cols.len() {
+        let mut all = Cond::all();
+        for (n, _, v) in &cols[..i] {
+            all = all.add(col(n).eq(v.clone()));
+        }
+        let (n, desc, v) = &cols[i];
+        all = all.add(if *desc {
+            col(n).lt(v.clone())
+        } else {
+            col(n).gt(v.clone())
+        });
+        any = any.add(all);
+    }
+    any.into()
+}
+
+/// Runs a list request.
+pub async fn list<R: Listable>(
+    db: &Db,
+    ws: WorkspaceId,
+    p: ListParams<'_>,
+) -> Result<Page<R>, StoreError> {
+    let backend = db.backend();
+    let signature = sort_signature(p.sort);
+    let mut q = base::<R>(ws);
+    if let Some(f) = p.filter {
+        q.cond_where(condition::<R>(backend, ws, f));
+    }
+    let total = if p.include_total {
+        Some(count::<R>(db, q.clone()).await?)
+    } else {
+        None
+    };
+    if let Some(raw) = p.cursor {
+        let c = cursor::decode(raw, &signature, p.sort.len())?;
+        let values = p
+            .sort
+            .iter()
+            .zip(&c.values)
+            .map(|(k, v)| {
+                cursor_value(
+                    v,
+                    matches!(k.field.kind, rapport_domain::schema::FieldKind::Timestamp),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        q.and_where(after_cursor::<R>(p.sort, &values, c.id));
+    }
+    for k in p.sort {
+        q.order_by(
+            (Alias::new("t"), Alias::new(sort_column::<R>(k))),
+            if k.descending {
+                Order::Desc
+            } else {
+                Order::Asc
+            },
+        );
+    }
+    let id_desc = p.sort.first().is_some_and(|k| k.descending);
+    q.order_by(
+        (Alias::new("t"), Alias::new("id")),
+        if id_desc { Order::Desc } else { Order::Asc },
+    );
+    q.limit(u64::from(p.limit) + 1);
+    let mut items: Vec<R> = db.fetch_all(&q).await?;
+    let next_cursor = if items.len() > p.limit as usize {
+        items.truncate(p.limit as usize);
+        items.last().map(|last| {
+            let values = p
+                .sort
+                .iter()
+                .map(|k| last.sort_value(k.field.path))
+                .collect();
+            cursor::encode(&signature, values, last.id())
+        })
+    } else {
+        None
+    };
+    Ok(Page {
+        items,
+        next_cursor,
+        total,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct CountRow {
+    n: i64,
+}
+
+async fn count<R: Listable>(db: &Db, mut q: SelectStatement) -> Result<Total, StoreError> {
+    // Counting stops at TOTAL_CAP + 1 rows, so a huge table never makes a list slow.
+    q.clear_selects()
+        .expr(Expr::val(1))
+        .limit(u64::try_from(TOTAL_CAP + 1).unwrap_or(u64::MAX));
+    let outer = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(q, Alias::new("capped"))
+        .to_owned();
+    let row: Option<CountRow> = db.fetch_optional(&outer).await?;
+    let n = row.map_or(0, |r| r.n);
+    Ok(if n > TOTAL_CAP {
+        Total::AtLeast(TOTAL_CAP)
+    } else {
+        Total::Exact(n)
+    })
+}
+
+/// Formats a timestamp for a cursor with full precision, so the keyset comparison is exact.
+pub fn time_cursor(t: &DateTime<Utc>) -> CursorValue {
+    CursorValue::Text(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}

@@ -1,0 +1,227 @@
+//! Reversible schema migrations, one folder per backend (`migrations/{sqlite,postgres}`), embedded
+//! in the binary. `serve` refuses to run on a schema older or newer than the one it knows.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AssertSqlSafe, SqlSafeStr};
+
+use crate::db::{Backend, Db};
+use crate::error::StoreError;
+
+struct Step {
+    version: i64,
+    name: &'static str,
+    up: &'static str,
+    down: &'static str,
+}
+
+macro_rules! step {
+    ($backend:literal, $version:literal, $name:literal) => {
+        Step {
+            version: $version,
+            name: $name,
+            up: include_str!(concat!(
+                "../migrations/",
+                $backend,
+                "/",
+                stringify!($version),
+                "_",
+                $name,
+                ".up.sql"
+            )),
+            down: include_str!(concat!(
+                "../migrations/",
+                $backend,
+                "/",
+                stringify!($version),
+                "_",
+                $name,
+                ".down.sql"
+            )),
+        }
+    };
+}
+
+// File names carry a zero-padded version ("0001_core"); `stringify!(0001)` keeps the zeros.
+const SQLITE: &[Step] = &[step!("sqlite", 0001, "core")];
+const POSTGRES: &[Step] = &[step!("postgres", 0001, "core")];
+
+fn steps(backend: Backend) -> &'static [Step] {
+    match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    }
+}
+
+fn migrator(backend: Backend) -> Migrator {
+    let mut all = Vec::new();
+    for s in steps(backend) {
+        all.push(Migration::new(
+            s.version,
+            Cow::Borrowed(s.name),
+            MigrationType::ReversibleUp,
+            AssertSqlSafe(s.up).into_sql_str(),
+            false,
+        ));
+        all.push(Migration::new(
+            s.version,
+            Cow::Borrowed(s.name),
+            MigrationType::ReversibleDown,
+            AssertSqlSafe(s.down).into_sql_str(),
+            false,
+        ));
+    }
+    Migrator::with_migrations(all)
+}
+
+/// The newest schema version this binary knows.
+pub fn latest_version(backend: Backend) -> i64 {
+    steps(backend).last().map_or(0, |s| s.version)
+}
+
+/// Where a database's schema stands relative to this binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaState {
+    /// Exactly the schema this binary knows.
+    Current {
+        /// The schema version.
+        version: i64,
+    },
+    /// Older: these migrations are not applied yet.
+    Pending {
+        /// The applied version (0 for an empty database).
+        applied: i64,
+        /// Versions still to apply.
+        pending: Vec<i64>,
+    },
+    /// Newer than this binary (a later release migrated it).
+    Newer {
+        /// The applied version.
+        applied: i64,
+        /// The newest this binary knows.
+        known: i64,
+    },
+    /// A migration failed half-way and needs an operator.
+    Dirty {
+        /// The failed version.
+        version: i64,
+    },
+}
+
+/// One applied migration.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Applied {
+    /// Version number.
+    pub version: i64,
+    /// Whether it finished.
+    pub success: bool,
+}
+
+async fn applied(db: &Db) -> Result<Vec<Applied>, StoreError> {
+    if let Some(pool) = db.sqlite_writer() {
+        let exists: Option<(String,)> = sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        )
+        .fetch_optional(pool)
+        .await?;
+        if exists.is_none() {
+            return Ok(Vec::new());
+        }
+        Ok(
+            sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(pool)
+                .await?,
+        )
+    } else if let Some(pool) = db.postgres() {
+        let (exists,): (bool,) =
+            sqlx::query_as("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                .fetch_one(pool)
+                .await?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        Ok(
+            sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(pool)
+                .await?,
+        )
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// Compares the database's schema with this binary's.
+pub async fn state(db: &Db) -> Result<SchemaState, StoreError> {
+    let applied = applied(db).await?;
+    if let Some(bad) = applied.iter().find(|a| !a.success) {
+        return Ok(SchemaState::Dirty {
+            version: bad.version,
+        });
+    }
+    let known = latest_version(db.backend());
+    let top = applied.iter().map(|a| a.version).max().unwrap_or(0);
+    if top > known {
+        return Ok(SchemaState::Newer {
+            applied: top,
+            known,
+        });
+    }
+    let pending: Vec<i64> = steps(db.backend())
+        .iter()
+        .map(|s| s.version)
+        .filter(|v| !applied.iter().any(|a| a.version == *v))
+        .collect();
+    Ok(if pending.is_empty() {
+        SchemaState::Current { version: top }
+    } else {
+        SchemaState::Pending {
+            applied: top,
+            pending,
+        }
+    })
+}
+
+/// Applies pending migrations up to `to` (all when `None`); returns the versions applied.
+pub async fn up(db: &Db, to: Option<i64>) -> Result<Vec<i64>, StoreError> {
+    let before = state(db).await?;
+    let m = migrator(db.backend());
+    let target = to.unwrap_or_else(|| latest_version(db.backend()));
+    match (db.sqlite_writer(), db.postgres()) {
+        (Some(pool), _) => m.run_to(target, pool).await?,
+        (_, Some(pool)) => m.run_to(target, pool).await?,
+        _ => {}
+    }
+    Ok(match before {
+        SchemaState::Pending { pending, .. } => {
+            pending.into_iter().filter(|v| *v <= target).collect()
+        }
+        _ => Vec::new(),
+    })
+}
+
+/// Reverts migrations newer than `to` (`to = 0` empties the schema).
+pub async fn down(db: &Db, to: i64) -> Result<(), StoreError> {
+    let m = migrator(db.backend());
+    match (db.sqlite_writer(), db.postgres()) {
+        (Some(pool), _) => m.undo(pool, to).await?,
+        (_, Some(pool)) => m.undo(pool, to).await?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Every known migration: (version, name, applied?).
+pub async fn list(db: &Db) -> Result<Vec<(i64, &'static str, bool)>, StoreError> {
+    let applied = applied(db).await?;
+    Ok(steps(db.backend())
+        .iter()
+        .map(|s| {
+            (
+                s.version,
+                s.name,
+                applied.iter().any(|a| a.version == s.version && a.success),
+            )
+        })
+        .collect())
+}

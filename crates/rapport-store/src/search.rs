@@ -1,0 +1,230 @@
+//! Full-text search over every object: FTS5 on SQLite, tsvector + pg_trgm on PostgreSQL. The
+//! documents are written by each object's store module inside the write's own transaction, so
+//! search never shows a record that was not saved nor misses one that was.
+
+use rapport_domain::ids::WorkspaceId;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::db::{Db, Tx};
+use crate::error::StoreError;
+
+/// `object_type` of contacts.
+pub const CONTACT: &str = "contact";
+/// `object_type` of companies.
+pub const COMPANY: &str = "company";
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// `contact` or `company`.
+    pub object_type: String,
+    /// The record's id.
+    pub id: Uuid,
+    /// Relevance, higher is better (comparable within one query).
+    pub score: f64,
+}
+
+/// Lower-cased words of `s`: letters and digits, everything else separates. Both backends index
+/// and query the same words, so `ana@example.com` is found by `example`.
+pub fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The words of a query; a phone-looking query (`+33 6 12`) becomes one run of digits.
+pub fn query_words(q: &str) -> Vec<String> {
+    let phone_like = q.chars().any(|c| c.is_ascii_digit())
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if phone_like {
+        vec![q.chars().filter(char::is_ascii_digit).collect()]
+    } else {
+        words(q).into_iter().take(8).collect()
+    }
+}
+
+/// Writes (or replaces) the search document of one record.
+pub async fn put(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    object_type: &str,
+    id: Uuid,
+    title: &str,
+    body: &str,
+) -> Result<(), StoreError> {
+    let title = words(title).join(" ");
+    let body = words(body).join(" ");
+    match tx {
+        Tx::Sqlite(t) => {
+            let doc_id: i64 = sqlx::query_scalar(
+                "INSERT INTO search_docs (workspace_id, object_type, object_id) VALUES (?, ?, ?) \
+                 ON CONFLICT (workspace_id, object_type, object_id) DO UPDATE SET object_type = excluded.object_type \
+                 RETURNING doc_id",
+            )
+            .bind(ws.0)
+            .bind(object_type)
+            .bind(id)
+            .fetch_one(&mut **t)
+            .await?;
+            sqlx::query("DELETE FROM search_fts WHERE rowid = ?")
+                .bind(doc_id)
+                .execute(&mut **t)
+                .await?;
+            sqlx::query("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)")
+                .bind(doc_id)
+                .bind(&title)
+                .bind(&body)
+                .execute(&mut **t)
+                .await?;
+        }
+        Tx::Postgres(t) => {
+            sqlx::query(
+                "INSERT INTO search_docs (workspace_id, object_type, object_id, title, body) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (workspace_id, object_type, object_id) DO UPDATE SET title = excluded.title, body = excluded.body",
+            )
+            .bind(ws.0)
+            .bind(object_type)
+            .bind(id)
+            .bind(&title)
+            .bind(&body)
+            .execute(&mut **t)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the search document of one record.
+pub async fn remove(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    object_type: &str,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    match tx {
+        Tx::Sqlite(t) => {
+            let doc_id: Option<i64> = sqlx::query_scalar(
+                "DELETE FROM search_docs WHERE workspace_id = ? AND object_type = ? AND object_id = ? RETURNING doc_id",
+            )
+            .bind(ws.0)
+            .bind(object_type)
+            .bind(id)
+            .fetch_optional(&mut **t)
+            .await?;
+            if let Some(doc_id) = doc_id {
+                sqlx::query("DELETE FROM search_fts WHERE rowid = ?")
+                    .bind(doc_id)
+                    .execute(&mut **t)
+                    .await?;
+            }
+        }
+        Tx::Postgres(t) => {
+            sqlx::query("DELETE FROM search_docs WHERE workspace_id = $1 AND object_type = $2 AND object_id = $3")
+                .bind(ws.0)
+                .bind(object_type)
+                .bind(id)
+                .execute(&mut **t)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Ranked search within one workspace. Every word must match as a prefix of an indexed word;
+/// PostgreSQL also accepts titles within trigram similarity (typos).
+pub async fn query(
+    db: &Db,
+    ws: WorkspaceId,
+    q: &str,
+    types: &[&str],
+    limit: u32,
+) -> Result<Vec<Hit>, StoreError> {
+    let terms = query_words(q);
+    if terms.is_empty() || types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limit = i64::from(limit);
+    if let Some(pool) = db.sqlite_reader() {
+        // Words are letters and digits only, so quoting each as an FTS5 string cannot inject syntax.
+        let fts: String = terms
+            .iter()
+            .map(|t| format!("\"{t}\"*"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let type_list = types.iter().map(|_| "?").collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT d.object_type, d.object_id, bm25(search_fts, 10.0, 1.0) AS rank \
+             FROM search_fts JOIN search_docs d ON d.doc_id = search_fts.rowid \
+             WHERE search_fts MATCH ? AND d.workspace_id = ? AND d.object_type IN ({type_list}) \
+             ORDER BY rank LIMIT ?"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(fts).bind(ws.0);
+        for t in types {
+            query = query.bind(*t);
+        }
+        let rows = query.bind(limit).fetch_all(pool).await?;
+        return rows
+            .iter()
+            .map(|r| {
+                Ok(Hit {
+                    object_type: r.try_get("object_type")?,
+                    id: r.try_get("object_id")?,
+                    score: -r.try_get::<f64, _>("rank")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into);
+    }
+    if let Some(pool) = db.postgres() {
+        let tsq: String = terms
+            .iter()
+            .map(|t| format!("{t}:*"))
+            .collect::<Vec<_>>()
+            .join(" & ");
+        let plain = terms.join(" ");
+        let types: Vec<String> = types.iter().map(|t| (*t).to_owned()).collect();
+        let rows = sqlx::query(
+            "SELECT object_type, object_id, \
+                    (ts_rank(tsv, to_tsquery('simple', $2)) + similarity(title, $3))::float8 AS score \
+             FROM search_docs \
+             WHERE workspace_id = $1 AND object_type = ANY($4) \
+               AND (tsv @@ to_tsquery('simple', $2) OR title % $3) \
+             ORDER BY score DESC LIMIT $5",
+        )
+        .bind(ws.0)
+        .bind(tsq)
+        .bind(plain)
+        .bind(types)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        return rows
+            .iter()
+            .map(|r| {
+                Ok(Hit {
+                    object_type: r.try_get("object_type")?,
+                    id: r.try_get("object_id")?,
+                    score: r.try_get("score")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into);
+    }
+    Ok(Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_emails_and_queries_keep_phone_digits_together() {
+        assert_eq!(words("Ana@Example.com"), ["ana", "example", "com"]);
+        assert_eq!(query_words("+33 6 12"), ["33612"]);
+        assert_eq!(query_words("Ana L"), ["ana", "l"]);
+        assert!(query_words("  \"*  ").is_empty());
+    }
+}

@@ -1,0 +1,91 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Rapport: an open-source CRM server.
+#[derive(Debug, Parser)]
+#[command(name = "rapport", version = crate::commands::VERSION_LINE, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (default: $RAPPORT_CONFIG, else ./rapport.toml when present).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve,
+    /// Inspect or change the database schema.
+    Migrate {
+        /// What to do with the schema.
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Check or print configuration.
+    Config {
+        /// What to show.
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Fill the database with realistic synthetic companies and contacts.
+    Seed {
+        /// How many companies.
+        #[arg(long, default_value_t = 100)]
+        companies: u64,
+        /// How many contacts.
+        #[arg(long, default_value_t = 1000)]
+        contacts: u64,
+        /// Records per transaction.
+        #[arg(long, default_value_t = 2000)]
+        batch: u64,
+        /// Random seed, for reproducible data.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Print the version and the commit it was built from.
+    Version,
+}
+
+/// `rapport migrate ...`
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply pending migrations (up to --to).
+    Up {
+        /// Stop at this version.
+        #[arg(long)]
+        to: Option<i64>,
+    },
+    /// Revert migrations down to --to (default: revert the latest one).
+    Down {
+        /// The version to return to (0: empty schema).
+        #[arg(long)]
+        to: Option<i64>,
+    },
+    /// Show applied and pending migrations.
+    Status,
+}
+
+/// `rapport config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Validate the configuration and print the effective values, secrets redacted.
+    Check,
+    /// Print a commented configuration file with every default.
+    Default,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

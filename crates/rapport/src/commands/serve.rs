@@ -1,0 +1,103 @@
+//! `rapport serve`: prepare the database, listen, and drain gracefully on SIGTERM/SIGINT.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use rapport_app::App;
+use rapport_app::config::Config;
+use rapport_http::{AppState, BuildInfo};
+use tokio_util::sync::CancellationToken;
+
+/// How often expired idempotency records are pruned.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    if config.database.sqlite_synchronous == "normal" && config.database.url.0.starts_with("sqlite")
+    {
+        tracing::warn!(
+            "database.sqlite_synchronous = \"normal\": a power loss can drop the last acknowledged writes; \
+             use \"full\" unless you accept that"
+        );
+    }
+    let listen: SocketAddr = config.server.listen.parse().context("server.listen")?;
+    let drain = config.drain_timeout();
+    let app = App::connect(config)
+        .await
+        .context("cannot open the database")?;
+    app.prepare().await.context("the database is not ready")?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let local = listener.local_addr()?;
+    let state = AppState::new(
+        app.clone(),
+        BuildInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            commit: env!("RAPPORT_GIT_COMMIT").into(),
+        },
+    );
+    let router = rapport_http::build(state);
+    let stop = CancellationToken::new();
+    let pruner = tokio::spawn(prune_idempotency(app.clone(), stop.clone()));
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop.clone().cancelled_owned());
+    let mut server = tokio::spawn(async move { server.await });
+    tracing::info!(%local, version = env!("CARGO_PKG_VERSION"), "listening");
+    tokio::select! {
+        result = &mut server => {
+            // The server ended on its own: that is an error, not a shutdown.
+            result.context("server task")?.context("server")?;
+        }
+        signal = shutdown_signal() => {
+            tracing::info!(signal, drain_timeout_ms = drain.as_millis() as u64, "shutting down: no new connections, finishing in-flight requests");
+            stop.cancel();
+            match tokio::time::timeout(drain, &mut server).await {
+                Ok(result) => {
+                    result.context("server task")?.context("server")?;
+                    tracing::info!("in-flight requests finished");
+                }
+                Err(_) => {
+                    tracing::warn!("drain timeout reached; closing remaining connections");
+                    server.abort();
+                }
+            }
+        }
+    }
+    stop.cancel();
+    let _ = pruner.await;
+    app.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers; stop with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
+}
+
+async fn prune_idempotency(app: App, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => match rapport_store::idempotency::prune(&app.db).await {
+                Ok(n) if n > 0 => tracing::info!(pruned = n, "expired idempotency keys removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "idempotency pruning failed"),
+            },
+        }
+    }
+}
