@@ -1,1 +1,283 @@
-//! placeholder
+//! Test support: a [`TestApp`] on a fresh SQLite file or a fresh PostgreSQL database, driven
+//! in-process through the real router, and [`both_backends!`] to run a test on each database.
+//!
+//! PostgreSQL comes from `RAPPORT_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`); each test gets its own database, dropped afterwards.
+
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::body::Body;
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use rapport_app::App;
+use rapport_app::config::{self, Config, Sources};
+use rapport_http::{AppState, BuildInfo};
+use serde_json::Value;
+use sqlx::Connection;
+use tower::ServiceExt;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary folder.
+    Sqlite,
+    /// A database created on the local PostgreSQL server.
+    Postgres,
+}
+
+/// Generates `mod NAME { sqlite, postgres }` tests calling `async fn NAME(backend: Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::Backend::Sqlite).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+
+/// The PostgreSQL server tests use.
+pub fn postgres_admin_url() -> String {
+    std::env::var("RAPPORT_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A fresh, empty database of either kind; removed when dropped.
+pub struct TestDb {
+    /// `sqlite://...` or `postgres://...`.
+    pub url: String,
+    /// The SQLite file, when SQLite.
+    pub path: Option<PathBuf>,
+    pg_name: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    /// Creates the database.
+    pub async fn new(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => {
+                let path = dir.path().join("rapport.db");
+                TestDb { url: format!("sqlite://{}", path.display()), path: Some(path), pg_name: None, _dir: dir }
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("rapport_test_{}", uuid::Uuid::now_v7().simple());
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is needed for the tests: {e}"));
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+                TestDb { url: format!("{base}/{name}"), path: None, pg_name: Some(name), _dir: dir }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else { return };
+        // Drop cannot await: a short-lived runtime on its own thread removes the database.
+        let admin = postgres_admin_url();
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The configuration a test app starts from: defaults, with the test database.
+pub fn test_config(url: &str) -> Config {
+    let mut c = config::load(&Sources::default()).expect("default configuration is valid");
+    c.database.url = config::SecretUrl(url.to_owned());
+    c.database.auto_migrate = Some(true);
+    c.database.max_connections = 4;
+    c
+}
+
+/// The application under test, in-process.
+pub struct TestApp {
+    /// The router, as the server runs it.
+    pub router: Router,
+    /// Direct access for assertions on stored state.
+    pub app: App,
+    /// Which database.
+    pub backend: Backend,
+    /// The database (kept alive for the test).
+    pub db: TestDb,
+}
+
+impl TestApp {
+    /// A new app on a fresh database.
+    pub async fn new(backend: Backend) -> TestApp {
+        Self::with_config(backend, |_| {}).await
+    }
+
+    /// A new app on a fresh database with configuration changes.
+    pub async fn with_config(backend: Backend, change: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDb::new(backend).await;
+        let mut config = test_config(&db.url);
+        change(&mut config);
+        let app = App::connect(config).await.expect("connect");
+        app.prepare().await.expect("prepare");
+        let state = AppState::new(app.clone(), BuildInfo { version: "test".into(), commit: "test".into() });
+        TestApp { router: rapport_http::build(state), app, backend, db }
+    }
+
+    /// Sends a request through the router.
+    pub async fn send(&self, req: Request<Body>) -> TestResponse {
+        let res = self.router.clone().oneshot(req).await.expect("infallible router");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.expect("body").to_bytes();
+        TestResponse { status, headers, body }
+    }
+
+    /// Starts a request.
+    pub fn request(&self, method: Method, path: &str) -> TestRequest<'_> {
+        TestRequest { app: self, builder: Request::builder().method(method).uri(path), body: Body::empty() }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request(Method::GET, path).send().await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> TestResponse {
+        self.request(Method::POST, path).json(&body).send().await
+    }
+
+    /// `PATCH path` with a JSON merge patch.
+    pub async fn patch(&self, path: &str, body: Value) -> TestResponse {
+        self.request(Method::PATCH, path).json(&body).send().await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> TestResponse {
+        self.request(Method::DELETE, path).send().await
+    }
+
+    /// Creates a contact, asserting 201; returns its JSON.
+    pub async fn create_contact(&self, body: Value) -> Value {
+        let res = self.post("/api/v1/contacts", body).await;
+        assert_eq!(res.status, StatusCode::CREATED, "create contact: {}", res.text());
+        res.json()
+    }
+
+    /// Creates a company, asserting 201; returns its JSON.
+    pub async fn create_company(&self, body: Value) -> Value {
+        let res = self.post("/api/v1/companies", body).await;
+        assert_eq!(res.status, StatusCode::CREATED, "create company: {}", res.text());
+        res.json()
+    }
+
+    /// Counts rows of a table (all workspaces, deleted included).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.db.url).await.expect("sqlite");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut c).await.expect("count")
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.db.url).await.expect("pg");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut c).await.expect("count")
+            }
+        }
+    }
+}
+
+/// A request being built.
+pub struct TestRequest<'a> {
+    app: &'a TestApp,
+    builder: http::request::Builder,
+    body: Body,
+}
+
+impl TestRequest<'_> {
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    /// A JSON body with `Content-Type: application/json`.
+    pub fn json(mut self, v: &Value) -> Self {
+        self.builder = self.builder.header("content-type", "application/json");
+        self.body = Body::from(serde_json::to_vec(v).expect("json"));
+        self
+    }
+
+    /// A raw body (no content type is added).
+    pub fn body(mut self, bytes: impl Into<Bytes>) -> Self {
+        self.body = Body::from(bytes.into());
+        self
+    }
+
+    /// Sends it.
+    pub async fn send(self) -> TestResponse {
+        let req = self.builder.body(self.body).expect("request");
+        self.app.send(req).await
+    }
+}
+
+/// A response, fully read.
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    /// The body as JSON (panics with the body when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status and that the body is a problem of `slug`; returns the problem.
+    pub fn problem(&self, status: u16, slug: &str) -> Value {
+        assert_eq!(self.status.as_u16(), status, "status; body: {}", self.text());
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "content type");
+        let p = self.json();
+        assert_eq!(p["type"], format!("/problems/{slug}"), "problem type: {p}");
+        assert_eq!(p["status"], status, "problem status: {p}");
+        assert!(p["request_id"].as_str().is_some_and(|s| !s.is_empty()), "request_id: {p}");
+        assert!(p["instance"].as_str().is_some(), "instance: {p}");
+        p
+    }
+}

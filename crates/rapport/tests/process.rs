@@ -1,0 +1,306 @@
+//! The real binary as operators run it: start with no setup, survive kill -9 without losing an
+//! acknowledged write, drain on SIGTERM, refuse bad configuration, migrate up and down.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rapport_testkit::{Backend, TestDb, both_backends};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rapport");
+
+/// A running `rapport serve`.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts the server on `url` (port chosen by the OS) and waits for its "listening" line.
+    fn start(url: &str, cwd: &Path) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .current_dir(cwd)
+            .env("RAPPORT_DATABASE__URL", url)
+            .env("RAPPORT_DATABASE__AUTO_MIGRATE", "true")
+            .env("RAPPORT_SERVER__LISTEN", "127.0.0.1:0")
+            .env("RAPPORT_LOG__FORMAT", "json")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start rapport");
+        let addr = wait_for_listening(&mut child);
+        Server { child, addr }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn signal(&self, sig: &str) {
+        let status = Command::new("kill").args([sig, &self.child.id().to_string()]).status().expect("kill");
+        assert!(status.success());
+    }
+
+    fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(start.elapsed() < limit, "server did not exit within {limit:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads the JSON log until the "listening" line; keeps draining stdout afterwards so the server
+/// never blocks on a full pipe.
+fn wait_for_listening(child: &mut Child) -> SocketAddr {
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if !sent {
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    if v["message"] == "listening" {
+                        let _ = tx.send(v["local"].as_str().unwrap_or_default().to_owned());
+                        sent = true;
+                    }
+                }
+            }
+        }
+    });
+    let local = rx.recv_timeout(Duration::from_secs(30)).expect("server did not report listening within 30 s");
+    local.parse().expect("listening address")
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client")
+}
+
+async fn acknowledged_creates_survive_kill_9(b: Backend) {
+    let db = TestDb::new(b).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(&db.url, dir.path());
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut writers = Vec::new();
+    for w in 0..6 {
+        let (url, acked, http) = (server.url("/api/v1/contacts"), acked.clone(), client());
+        writers.push(tokio::spawn(async move {
+            for i in 0..5_000 {
+                let body = json!({"first_name": format!("W{w}"), "last_name": format!("N{i}")});
+                match http.post(&url).json(&body).send().await {
+                    Ok(res) if res.status() == 201 => {
+                        let v: Value = match res.json().await {
+                            Ok(v) => v,
+                            Err(_) => break,
+                        };
+                        acked.lock().expect("lock").push(v["id"].as_str().expect("id").to_owned());
+                    }
+                    _ => break,
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut server = server;
+    server.child.kill().expect("kill -9");
+    server.child.wait().expect("reap");
+    for w in writers {
+        let _ = w.await;
+    }
+    let acked = acked.lock().expect("lock").clone();
+    assert!(acked.len() >= 20, "too few writes before the kill to prove anything: {}", acked.len());
+    drop(server);
+
+    let restarted = Server::start(&db.url, dir.path());
+    let http = client();
+    let mut missing = Vec::new();
+    for id in &acked {
+        let res = http.get(restarted.url(&format!("/api/v1/contacts/{id}"))).send().await.expect("get");
+        if res.status() != 200 {
+            missing.push(id.clone());
+        }
+    }
+    assert!(missing.is_empty(), "{} of {} acknowledged creates lost: {missing:?}", missing.len(), acked.len());
+}
+
+async fn sigterm_finishes_in_flight_requests_and_refuses_new_ones(b: Backend) {
+    let db = TestDb::new(b).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut server = Server::start(&db.url, dir.path());
+    let body = json!({"first_name": "Inflight"}).to_string();
+    let (head, tail) = body.split_at(body.len() / 2);
+    let mut conn = TcpStream::connect(server.addr).expect("connect");
+    write!(
+        conn,
+        "POST /api/v1/contacts HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        body.len()
+    )
+    .expect("send head");
+    conn.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(300));
+
+    server.signal("-TERM");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(TcpStream::connect(server.addr).is_err(), "a new connection was accepted after SIGTERM");
+
+    conn.write_all(tail.as_bytes()).expect("send tail");
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).expect("read answer");
+    assert!(answer.starts_with("HTTP/1.1 201"), "in-flight request did not complete: {answer}");
+    assert!(answer.contains("Inflight"));
+
+    let status = server.wait_exit(Duration::from_secs(20));
+    assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
+}
+
+both_backends!(acknowledged_creates_survive_kill_9, sigterm_finishes_in_flight_requests_and_refuses_new_ones);
+
+#[tokio::test]
+async fn serve_needs_no_setup_and_is_ready_within_two_seconds() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let started = Instant::now();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("RAPPORT_SERVER__LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start");
+    let addr = wait_for_listening(&mut child);
+    let res = client().get(format!("http://{addr}/readyz")).send().await.expect("readyz");
+    let elapsed = started.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(res.status(), 200);
+    assert!(dir.path().join("data/rapport.db").exists(), "default SQLite file ./data/rapport.db");
+    // Generous bound for a loaded CI machine: the contract is "within 2 s of the build".
+    assert!(elapsed < Duration::from_secs(2), "ready after {elapsed:?}");
+}
+
+fn run(args: &[&str], env: &[(&str, &str)], cwd: &Path) -> std::process::Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).current_dir(cwd).env_clear();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run rapport")
+}
+
+#[test]
+fn bad_configuration_lists_every_problem_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(
+        &["serve"],
+        &[("RAPPORT_SERVER__LISTEN", "nowhere"), ("RAPPORT_LOG__FORMAT", "xml"), ("RAPPORT_DATABASE__URL", "mysql://x")],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("log.format"), "{err}");
+    let out = run(&["config", "check"], &[("RAPPORT_SERVER__LISTEN", "nowhere"), ("RAPPORT_DATABASE__URL", "mysql://x")], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("server.listen") && err.contains("database.url"), "{err}");
+    assert!(!dir.path().join("data").exists(), "nothing was started");
+}
+
+#[test]
+fn production_refuses_insecure_settings_and_says_how_to_fix_them() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(&["serve"], &[("RAPPORT_ENV", "production"), ("RAPPORT_SERVER__LISTEN", "0.0.0.0:0")], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("security.secret_key") && err.contains("RAPPORT_SECURITY__SECRET_KEY_FILE"), "{err}");
+    assert!(err.contains("server.listen") && err.contains("trust_proxy_tls"), "{err}");
+}
+
+#[test]
+fn config_check_prints_the_effective_configuration_with_secrets_redacted() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let key = dir.path().join("key");
+    std::fs::write(&key, "s".repeat(48)).expect("write key");
+    let out = run(
+        &["config", "check"],
+        &[
+            ("RAPPORT_DATABASE__URL", "postgres://rapport:hunter2@db.internal/rapport"),
+            ("RAPPORT_SECURITY__SECRET_KEY_FILE", key.to_str().expect("utf8")),
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("postgres://rapport:[redacted]@db.internal/rapport"), "{text}");
+    assert!(!text.contains("hunter2") && !text.contains(&"s".repeat(48)), "{text}");
+    let out = run(&["config", "default"], &[], dir.path());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[server]"));
+}
+
+#[tokio::test]
+async fn postgres_without_auto_migrate_refuses_an_unmigrated_schema_and_names_the_command() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let env = [("RAPPORT_DATABASE__URL", db.url.as_str()), ("RAPPORT_SERVER__LISTEN", "127.0.0.1:0")];
+    let out = run(&["serve"], &env, dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("rapport migrate up"), "{err}");
+
+    let out = run(&["migrate", "up"], &env, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("applied 1"));
+    let out = run(&["migrate", "status"], &env, dir.path());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("applied"), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = run(&["migrate", "down", "--to", "0"], &env, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["migrate", "status"], &env, dir.path());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pending"));
+    let out = run(&["migrate", "up"], &env, dir.path());
+    assert_eq!(out.status.code(), Some(0), "migrations re-apply after down: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
+async fn seed_writes_companies_and_contacts_that_the_api_lists() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run(&["seed", "--companies", "20", "--contacts", "300", "--batch", "100", "--seed", "7"], &[], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let url = format!("sqlite://{}", dir.path().join("data/rapport.db").display());
+    let server = Server::start(&url, dir.path());
+    let http = client();
+    for (path, expected) in [("/api/v1/contacts?include_total=true", 300), ("/api/v1/companies?include_total=true", 20)] {
+        let v: Value = http.get(server.url(path)).send().await.expect("list").json().await.expect("json");
+        assert_eq!(v["total"], expected, "{path}");
+    }
+    let v: Value = http
+        .get(server.url("/api/v1/contacts?limit=1&filter=company_id%20is_null%20false"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["data"].as_array().map(Vec::len), Some(1), "seeded contacts work at companies");
+}
+
+#[test]
+fn version_names_the_commit() {
+    let out = run(&["version"], &[], Path::new("."));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("rapport 0.1.0 ("), "{text}");
+}
