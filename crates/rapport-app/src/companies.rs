@@ -36,12 +36,11 @@ async fn check_domain(
     domain: Option<&DomainName>,
     own: CompanyId,
 ) -> Result<(), AppError> {
-    if let Some(d) = domain {
-        if let Some(existing) = store::find_by_domain(tx, ctx.workspace_id, d).await? {
-            if existing.id != own {
-                return Err(domain_taken(&existing));
-            }
-        }
+    if let Some(d) = domain
+        && let Some(existing) = store::find_by_domain(tx, ctx.workspace_id, d).await?
+        && existing.id != own
+    {
+        return Err(domain_taken(&existing));
     }
     Ok(())
 }
@@ -53,12 +52,11 @@ async fn conflict_after(
     e: StoreError,
     domain: Option<&DomainName>,
 ) -> AppError {
-    if let (StoreError::Conflict { .. }, Some(d)) = (&e, domain) {
-        if let Ok(mut tx) = app.db.begin().await {
-            if let Ok(Some(existing)) = store::find_by_domain(&mut tx, ctx.workspace_id, d).await {
-                return domain_taken(&existing);
-            }
-        }
+    if let (StoreError::Conflict { .. }, Some(d)) = (&e, domain)
+        && let Ok(mut tx) = app.db.begin().await
+        && let Ok(Some(existing)) = store::find_by_domain(&mut tx, ctx.workspace_id, d).await
+    {
+        return domain_taken(&existing);
     }
     e.into()
 }
@@ -114,12 +112,12 @@ pub async fn update(
         else {
             return Err(AppError::NotFound);
         };
-        if let Some(v) = if_match {
-            if v != current.version {
-                return Err(AppError::PreconditionFailed {
-                    current_version: current.version,
-                });
-            }
+        if let Some(v) = if_match
+            && v != current.version
+        {
+            return Err(AppError::PreconditionFailed {
+                current_version: current.version,
+            });
         }
         let mut doc =
             serde_json::to_value(&current.fields).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -168,12 +166,12 @@ pub async fn delete(
     let Some((current, false)) = store::find_for_write(&mut tx, ctx.workspace_id, id).await? else {
         return Err(AppError::NotFound);
     };
-    if let Some(v) = if_match {
-        if v != current.version {
-            return Err(AppError::PreconditionFailed {
-                current_version: current.version,
-            });
-        }
+    if let Some(v) = if_match
+        && v != current.version
+    {
+        return Err(AppError::PreconditionFailed {
+            current_version: current.version,
+        });
     }
     let now = time::now_millis();
     store::set_deleted(

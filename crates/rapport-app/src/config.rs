@@ -469,7 +469,7 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
         problems.push(Problem {
             key: key.into(),
             message,
-        })
+        });
     };
     let listen = c.server.listen.parse::<SocketAddr>();
     if listen.is_err() {
@@ -539,35 +539,36 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
             ),
         );
     }
-    if let Some(key) = &c.security.secret_key {
-        if key.expose().len() < 32 {
-            bad(
-                "security.secret_key",
-                "must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
-            );
-        }
+    if let Some(key) = &c.security.secret_key
+        && key.expose().len() < 32
+    {
+        bad(
+            "security.secret_key",
+            "must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
+        );
     }
-    if let Some(r) = &c.crm.default_phone_region {
-        if rapport_domain::values::CountryCode::parse(r).is_err() {
-            bad(
-                "crm.default_phone_region",
-                format!("'{r}' is not an ISO 3166-1 alpha-2 country code"),
-            );
-        }
+    if let Some(r) = &c.crm.default_phone_region
+        && rapport_domain::values::CountryCode::parse(r).is_err()
+    {
+        bad(
+            "crm.default_phone_region",
+            format!("'{r}' is not an ISO 3166-1 alpha-2 country code"),
+        );
     }
     if production {
         if c.security.secret_key.is_none() {
             bad("security.secret_key", "RAPPORT_ENV=production needs a secret key: set RAPPORT_SECURITY__SECRET_KEY_FILE to a file holding at least 32 random characters".into());
         }
-        if let Ok(addr) = listen {
-            if !addr.ip().is_loopback() && !c.server.trust_proxy_tls {
-                bad(
-                    "server.listen",
-                    format!(
-                        "RAPPORT_ENV=production refuses to serve plain HTTP on {addr}: put a TLS-terminating proxy in front and set server.trust_proxy_tls = true, or listen on 127.0.0.1"
-                    ),
-                );
-            }
+        if let Ok(addr) = listen
+            && !addr.ip().is_loopback()
+            && !c.server.trust_proxy_tls
+        {
+            bad(
+                "server.listen",
+                format!(
+                    "RAPPORT_ENV=production refuses to serve plain HTTP on {addr}: put a TLS-terminating proxy in front and set server.trust_proxy_tls = true, or listen on 127.0.0.1"
+                ),
+            );
         }
         if c.log.log_bodies {
             bad("log.log_bodies", "RAPPORT_ENV=production refuses to log request bodies (personal data): set log.log_bodies = false".into());

@@ -21,14 +21,14 @@ async fn check_company(
     ctx: &Ctx,
     company_id: Option<CompanyId>,
 ) -> Result<(), AppError> {
-    if let Some(id) = company_id {
-        if !company_store::exists_live(tx, ctx.workspace_id, id).await? {
-            return Err(AppError::Validation(vec![FieldError {
-                pointer: "/company_id".into(),
-                code: "not_found".into(),
-                message: format!("no company with id {id} exists in this workspace"),
-            }]));
-        }
+    if let Some(id) = company_id
+        && !company_store::exists_live(tx, ctx.workspace_id, id).await?
+    {
+        return Err(AppError::Validation(vec![FieldError {
+            pointer: "/company_id".into(),
+            code: "not_found".into(),
+            message: format!("no company with id {id} exists in this workspace"),
+        }]));
     }
     Ok(())
 }
@@ -81,12 +81,12 @@ pub async fn update(
         else {
             return Err(AppError::NotFound);
         };
-        if let Some(v) = if_match {
-            if v != current.version {
-                return Err(AppError::PreconditionFailed {
-                    current_version: current.version,
-                });
-            }
+        if let Some(v) = if_match
+            && v != current.version
+        {
+            return Err(AppError::PreconditionFailed {
+                current_version: current.version,
+            });
         }
         let mut doc =
             serde_json::to_value(&current.fields).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -132,12 +132,12 @@ pub async fn delete(
     let Some((current, false)) = store::find_for_write(&mut tx, ctx.workspace_id, id).await? else {
         return Err(AppError::NotFound);
     };
-    if let Some(v) = if_match {
-        if v != current.version {
-            return Err(AppError::PreconditionFailed {
-                current_version: current.version,
-            });
-        }
+    if let Some(v) = if_match
+        && v != current.version
+    {
+        return Err(AppError::PreconditionFailed {
+            current_version: current.version,
+        });
     }
     let now = time::now_millis();
     store::set_deleted(

@@ -164,7 +164,7 @@ fn check(expr: Expr, schema: &ObjectSchema, now: DateTime<Utc>) -> Result<TypedE
     })
 }
 
-fn err(pos: Pos, message: String) -> FilterError {
+fn err(pos: Pos, message: impl std::fmt::Display) -> FilterError {
     FilterError {
         message: format!("{message} (at column {})", pos.column),
         pos,
@@ -411,7 +411,7 @@ mod tests {
         );
         assert!(parse_sort("nope", &CONTACTS).is_err());
         assert!(parse_sort("", &CONTACTS).is_err());
-        assert_eq!(parse_limit(Some("0")).is_err(), true);
+        assert!(parse_limit(Some("0")).is_err());
         assert_eq!(parse_limit(None), Ok(50));
     }
 }

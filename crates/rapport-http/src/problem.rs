@@ -226,19 +226,19 @@ impl From<AppError> for Problem {
     }
 }
 
-/// Lets handlers return `Result<_, ApiError>` and use `?` on use cases.
+/// Lets handlers return `Result<_, ApiError>` and use `?` on use cases. Boxed: results stay small.
 #[derive(Debug)]
-pub struct ApiError(pub Problem);
+pub struct ApiError(pub Box<Problem>);
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
-        ApiError(e.into())
+        ApiError(Box::new(e.into()))
     }
 }
 
 impl From<Problem> for ApiError {
     fn from(p: Problem) -> Self {
-        ApiError(p)
+        ApiError(Box::new(p))
     }
 }
 

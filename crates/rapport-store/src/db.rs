@@ -136,12 +136,12 @@ impl Db {
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-65536")
             .pragma("mmap_size", "268435456");
-        if let Some(parent) = opts.get_filename().parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    StoreError::Unavailable(format!("cannot create {}: {e}", parent.display()))
-                })?;
-            }
+        if let Some(parent) = opts.get_filename().parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", parent.display()))
+            })?;
         }
         let write = SqlitePoolOptions::new()
             .max_connections(1)

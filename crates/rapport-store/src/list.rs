@@ -148,7 +148,7 @@ fn comparison<R: Listable>(backend: Backend, ws: WorkspaceId, c: &TypedCond) -> 
             kind,
             summary,
             empty,
-        } => channel::<R>(ws, kind, summary, empty, c),
+        } => channel(ws, kind, summary, empty, c),
         Column::Tags { name } => tags(backend, name, c),
     }
 }
@@ -188,7 +188,7 @@ fn plain(name: &'static str, empty_is_null: bool, c: &TypedCond) -> SimpleExpr {
     }
 }
 
-fn channel<R: Listable>(
+fn channel(
     ws: WorkspaceId,
     kind: &'static str,
     summary: &'static str,
@@ -311,7 +311,7 @@ pub async fn list<R: Listable>(
         q.cond_where(condition::<R>(backend, ws, f));
     }
     let total = if p.include_total {
-        Some(count::<R>(db, q.clone()).await?)
+        Some(count(db, q.clone()).await?)
     } else {
         None
     };
@@ -372,7 +372,7 @@ struct CountRow {
     n: i64,
 }
 
-async fn count<R: Listable>(db: &Db, mut q: SelectStatement) -> Result<Total, StoreError> {
+async fn count(db: &Db, mut q: SelectStatement) -> Result<Total, StoreError> {
     // Counting stops at TOTAL_CAP + 1 rows, so a huge table never makes a list slow.
     q.clear_selects()
         .expr(Expr::val(1))

@@ -17,35 +17,19 @@ struct Step {
 }
 
 macro_rules! step {
-    ($backend:literal, $version:literal, $name:literal) => {
+    ($backend:literal, $version:literal, $file:literal, $name:literal) => {
         Step {
             version: $version,
             name: $name,
-            up: include_str!(concat!(
-                "../migrations/",
-                $backend,
-                "/",
-                stringify!($version),
-                "_",
-                $name,
-                ".up.sql"
-            )),
-            down: include_str!(concat!(
-                "../migrations/",
-                $backend,
-                "/",
-                stringify!($version),
-                "_",
-                $name,
-                ".down.sql"
-            )),
+            up: include_str!(concat!("../migrations/", $backend, "/", $file, ".up.sql")),
+            down: include_str!(concat!("../migrations/", $backend, "/", $file, ".down.sql")),
         }
     };
 }
 
-// File names carry a zero-padded version ("0001_core"); `stringify!(0001)` keeps the zeros.
-const SQLITE: &[Step] = &[step!("sqlite", 0001, "core")];
-const POSTGRES: &[Step] = &[step!("postgres", 0001, "core")];
+// File names carry the zero-padded version: `NNNN_name.{up,down}.sql`.
+const SQLITE: &[Step] = &[step!("sqlite", 1, "0001_core", "core")];
+const POSTGRES: &[Step] = &[step!("postgres", 1, "0001_core", "core")];
 
 fn steps(backend: Backend) -> &'static [Step] {
     match backend {

@@ -4,6 +4,11 @@
 //! PostgreSQL comes from `RAPPORT_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`); each test gets its own database, dropped afterwards.
 
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a failed setup must fail the test loudly"
+)]
+
 use std::path::PathBuf;
 
 use axum::Router;
@@ -48,7 +53,8 @@ macro_rules! both_backends {
 
 /// The PostgreSQL server tests use.
 pub fn postgres_admin_url() -> String {
-    std::env::var("RAPPORT_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("RAPPORT_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A fresh, empty database of either kind; removed when dropped.
@@ -68,20 +74,35 @@ impl TestDb {
         match backend {
             Backend::Sqlite => {
                 let path = dir.path().join("rapport.db");
-                TestDb { url: format!("sqlite://{}", path.display()), path: Some(path), pg_name: None, _dir: dir }
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    path: Some(path),
+                    pg_name: None,
+                    _dir: dir,
+                }
             }
             Backend::Postgres => {
                 let admin = postgres_admin_url();
                 let name = format!("rapport_test_{}", uuid::Uuid::now_v7().simple());
                 let mut conn = sqlx::PgConnection::connect(&admin)
                     .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is needed for the tests: {e}"));
+                    .unwrap_or_else(|e| {
+                        panic!("PostgreSQL at {admin} is needed for the tests: {e}")
+                    });
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&mut conn)
                     .await
                     .expect("create test database");
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
-                TestDb { url: format!("{base}/{name}"), path: None, pg_name: Some(name), _dir: dir }
+                let base = admin
+                    .rsplit_once('/')
+                    .map_or(admin.as_str(), |(b, _)| b)
+                    .to_owned();
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    path: None,
+                    pg_name: Some(name),
+                    _dir: dir,
+                }
             }
         }
     }
@@ -89,16 +110,25 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(name) = self.pg_name.take() else { return };
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
         // Drop cannot await: a short-lived runtime on its own thread removes the database.
         let admin = postgres_admin_url();
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             rt.block_on(async {
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                        .execute(&mut conn)
-                        .await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
                 }
             });
         })
@@ -140,22 +170,46 @@ impl TestApp {
         change(&mut config);
         let app = App::connect(config).await.expect("connect");
         app.prepare().await.expect("prepare");
-        let state = AppState::new(app.clone(), BuildInfo { version: "test".into(), commit: "test".into() });
-        TestApp { router: rapport_http::build(state), app, backend, db }
+        let state = AppState::new(
+            app.clone(),
+            BuildInfo {
+                version: "test".into(),
+                commit: "test".into(),
+            },
+        );
+        TestApp {
+            router: rapport_http::build(state),
+            app,
+            backend,
+            db,
+        }
     }
 
     /// Sends a request through the router.
     pub async fn send(&self, req: Request<Body>) -> TestResponse {
-        let res = self.router.clone().oneshot(req).await.expect("infallible router");
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("infallible router");
         let status = res.status();
         let headers = res.headers().clone();
         let body = res.into_body().collect().await.expect("body").to_bytes();
-        TestResponse { status, headers, body }
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// Starts a request.
     pub fn request(&self, method: Method, path: &str) -> TestRequest<'_> {
-        TestRequest { app: self, builder: Request::builder().method(method).uri(path), body: Body::empty() }
+        TestRequest {
+            app: self,
+            builder: Request::builder().method(method).uri(path),
+            body: Body::empty(),
+        }
     }
 
     /// `GET path`.
@@ -181,14 +235,24 @@ impl TestApp {
     /// Creates a contact, asserting 201; returns its JSON.
     pub async fn create_contact(&self, body: Value) -> Value {
         let res = self.post("/api/v1/contacts", body).await;
-        assert_eq!(res.status, StatusCode::CREATED, "create contact: {}", res.text());
+        assert_eq!(
+            res.status,
+            StatusCode::CREATED,
+            "create contact: {}",
+            res.text()
+        );
         res.json()
     }
 
     /// Creates a company, asserting 201; returns its JSON.
     pub async fn create_company(&self, body: Value) -> Value {
         let res = self.post("/api/v1/companies", body).await;
-        assert_eq!(res.status, StatusCode::CREATED, "create company: {}", res.text());
+        assert_eq!(
+            res.status,
+            StatusCode::CREATED,
+            "create company: {}",
+            res.text()
+        );
         res.json()
     }
 
@@ -197,12 +261,20 @@ impl TestApp {
         let sql = format!("SELECT COUNT(*) AS n FROM {table}");
         match self.backend {
             Backend::Sqlite => {
-                let mut c = sqlx::SqliteConnection::connect(&self.db.url).await.expect("sqlite");
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut c).await.expect("count")
+                let mut c = sqlx::SqliteConnection::connect(&self.db.url)
+                    .await
+                    .expect("sqlite");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("count")
             }
             Backend::Postgres => {
                 let mut c = sqlx::PgConnection::connect(&self.db.url).await.expect("pg");
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut c).await.expect("count")
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("count")
             }
         }
     }
@@ -256,7 +328,8 @@ pub struct TestResponse {
 impl TestResponse {
     /// The body as JSON (panics with the body when it is not).
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     /// The body as text.
@@ -271,12 +344,24 @@ impl TestResponse {
 
     /// Asserts the status and that the body is a problem of `slug`; returns the problem.
     pub fn problem(&self, status: u16, slug: &str) -> Value {
-        assert_eq!(self.status.as_u16(), status, "status; body: {}", self.text());
-        assert_eq!(self.header("content-type"), Some("application/problem+json"), "content type");
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "status; body: {}",
+            self.text()
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "content type"
+        );
         let p = self.json();
         assert_eq!(p["type"], format!("/problems/{slug}"), "problem type: {p}");
         assert_eq!(p["status"], status, "problem status: {p}");
-        assert!(p["request_id"].as_str().is_some_and(|s| !s.is_empty()), "request_id: {p}");
+        assert!(
+            p["request_id"].as_str().is_some_and(|s| !s.is_empty()),
+            "request_id: {p}"
+        );
         assert!(p["instance"].as_str().is_some(), "instance: {p}");
         p
     }

@@ -1,6 +1,8 @@
 //! The real binary as operators run it: start with no setup, survive kill -9 without losing an
 //! acknowledged write, drain on SIGTERM, refuse bad configuration, migrate up and down.
 
+#![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -42,7 +44,10 @@ impl Server {
     }
 
     fn signal(&self, sig: &str) {
-        let status = Command::new("kill").args([sig, &self.child.id().to_string()]).status().expect("kill");
+        let status = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .expect("kill");
         assert!(status.success());
     }
 
@@ -52,7 +57,10 @@ impl Server {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(start.elapsed() < limit, "server did not exit within {limit:?}");
+            assert!(
+                start.elapsed() < limit,
+                "server did not exit within {limit:?}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -73,22 +81,26 @@ fn wait_for_listening(child: &mut Child) -> SocketAddr {
     std::thread::spawn(move || {
         let mut sent = false;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if !sent {
-                if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                    if v["message"] == "listening" {
-                        let _ = tx.send(v["local"].as_str().unwrap_or_default().to_owned());
-                        sent = true;
-                    }
-                }
+            if !sent
+                && let Ok(v) = serde_json::from_str::<Value>(&line)
+                && v["message"] == "listening"
+            {
+                let _ = tx.send(v["local"].as_str().unwrap_or_default().to_owned());
+                sent = true;
             }
         }
     });
-    let local = rx.recv_timeout(Duration::from_secs(30)).expect("server did not report listening within 30 s");
+    let local = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("server did not report listening within 30 s");
     local.parse().expect("listening address")
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client")
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
 }
 
 async fn acknowledged_creates_survive_kill_9(b: Backend) {
@@ -108,7 +120,10 @@ async fn acknowledged_creates_survive_kill_9(b: Backend) {
                             Ok(v) => v,
                             Err(_) => break,
                         };
-                        acked.lock().expect("lock").push(v["id"].as_str().expect("id").to_owned());
+                        acked
+                            .lock()
+                            .expect("lock")
+                            .push(v["id"].as_str().expect("id").to_owned());
                     }
                     _ => break,
                 }
@@ -123,19 +138,32 @@ async fn acknowledged_creates_survive_kill_9(b: Backend) {
         let _ = w.await;
     }
     let acked = acked.lock().expect("lock").clone();
-    assert!(acked.len() >= 20, "too few writes before the kill to prove anything: {}", acked.len());
+    assert!(
+        acked.len() >= 20,
+        "too few writes before the kill to prove anything: {}",
+        acked.len()
+    );
     drop(server);
 
     let restarted = Server::start(&db.url, dir.path());
     let http = client();
     let mut missing = Vec::new();
     for id in &acked {
-        let res = http.get(restarted.url(&format!("/api/v1/contacts/{id}"))).send().await.expect("get");
+        let res = http
+            .get(restarted.url(&format!("/api/v1/contacts/{id}")))
+            .send()
+            .await
+            .expect("get");
         if res.status() != 200 {
             missing.push(id.clone());
         }
     }
-    assert!(missing.is_empty(), "{} of {} acknowledged creates lost: {missing:?}", missing.len(), acked.len());
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged creates lost: {missing:?}",
+        missing.len(),
+        acked.len()
+    );
 }
 
 async fn sigterm_finishes_in_flight_requests_and_refuses_new_ones(b: Backend) {
@@ -156,19 +184,28 @@ async fn sigterm_finishes_in_flight_requests_and_refuses_new_ones(b: Backend) {
 
     server.signal("-TERM");
     std::thread::sleep(Duration::from_millis(500));
-    assert!(TcpStream::connect(server.addr).is_err(), "a new connection was accepted after SIGTERM");
+    assert!(
+        TcpStream::connect(server.addr).is_err(),
+        "a new connection was accepted after SIGTERM"
+    );
 
     conn.write_all(tail.as_bytes()).expect("send tail");
     let mut answer = String::new();
     conn.read_to_string(&mut answer).expect("read answer");
-    assert!(answer.starts_with("HTTP/1.1 201"), "in-flight request did not complete: {answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 201"),
+        "in-flight request did not complete: {answer}"
+    );
     assert!(answer.contains("Inflight"));
 
     let status = server.wait_exit(Duration::from_secs(20));
     assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
 }
 
-both_backends!(acknowledged_creates_survive_kill_9, sigterm_finishes_in_flight_requests_and_refuses_new_ones);
+both_backends!(
+    acknowledged_creates_survive_kill_9,
+    sigterm_finishes_in_flight_requests_and_refuses_new_ones
+);
 
 #[tokio::test]
 async fn serve_needs_no_setup_and_is_ready_within_two_seconds() {
@@ -184,12 +221,19 @@ async fn serve_needs_no_setup_and_is_ready_within_two_seconds() {
         .spawn()
         .expect("start");
     let addr = wait_for_listening(&mut child);
-    let res = client().get(format!("http://{addr}/readyz")).send().await.expect("readyz");
+    let res = client()
+        .get(format!("http://{addr}/readyz"))
+        .send()
+        .await
+        .expect("readyz");
     let elapsed = started.elapsed();
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(res.status(), 200);
-    assert!(dir.path().join("data/rapport.db").exists(), "default SQLite file ./data/rapport.db");
+    assert!(
+        dir.path().join("data/rapport.db").exists(),
+        "default SQLite file ./data/rapport.db"
+    );
     // Generous bound for a loaded CI machine: the contract is "within 2 s of the build".
     assert!(elapsed < Duration::from_secs(2), "ready after {elapsed:?}");
 }
@@ -208,27 +252,54 @@ fn bad_configuration_lists_every_problem_and_exits_2() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = run(
         &["serve"],
-        &[("RAPPORT_SERVER__LISTEN", "nowhere"), ("RAPPORT_LOG__FORMAT", "xml"), ("RAPPORT_DATABASE__URL", "mysql://x")],
+        &[
+            ("RAPPORT_SERVER__LISTEN", "nowhere"),
+            ("RAPPORT_LOG__FORMAT", "xml"),
+            ("RAPPORT_DATABASE__URL", "mysql://x"),
+        ],
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("log.format"), "{err}");
-    let out = run(&["config", "check"], &[("RAPPORT_SERVER__LISTEN", "nowhere"), ("RAPPORT_DATABASE__URL", "mysql://x")], dir.path());
+    let out = run(
+        &["config", "check"],
+        &[
+            ("RAPPORT_SERVER__LISTEN", "nowhere"),
+            ("RAPPORT_DATABASE__URL", "mysql://x"),
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("server.listen") && err.contains("database.url"), "{err}");
+    assert!(
+        err.contains("server.listen") && err.contains("database.url"),
+        "{err}"
+    );
     assert!(!dir.path().join("data").exists(), "nothing was started");
 }
 
 #[test]
 fn production_refuses_insecure_settings_and_says_how_to_fix_them() {
     let dir = tempfile::tempdir().expect("tmp");
-    let out = run(&["serve"], &[("RAPPORT_ENV", "production"), ("RAPPORT_SERVER__LISTEN", "0.0.0.0:0")], dir.path());
+    let out = run(
+        &["serve"],
+        &[
+            ("RAPPORT_ENV", "production"),
+            ("RAPPORT_SERVER__LISTEN", "0.0.0.0:0"),
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("security.secret_key") && err.contains("RAPPORT_SECURITY__SECRET_KEY_FILE"), "{err}");
-    assert!(err.contains("server.listen") && err.contains("trust_proxy_tls"), "{err}");
+    assert!(
+        err.contains("security.secret_key") && err.contains("RAPPORT_SECURITY__SECRET_KEY_FILE"),
+        "{err}"
+    );
+    assert!(
+        err.contains("server.listen") && err.contains("trust_proxy_tls"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -239,15 +310,32 @@ fn config_check_prints_the_effective_configuration_with_secrets_redacted() {
     let out = run(
         &["config", "check"],
         &[
-            ("RAPPORT_DATABASE__URL", "postgres://rapport:hunter2@db.internal/rapport"),
-            ("RAPPORT_SECURITY__SECRET_KEY_FILE", key.to_str().expect("utf8")),
+            (
+                "RAPPORT_DATABASE__URL",
+                "postgres://rapport:hunter2@db.internal/rapport",
+            ),
+            (
+                "RAPPORT_SECURITY__SECRET_KEY_FILE",
+                key.to_str().expect("utf8"),
+            ),
         ],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("postgres://rapport:[redacted]@db.internal/rapport"), "{text}");
-    assert!(!text.contains("hunter2") && !text.contains(&"s".repeat(48)), "{text}");
+    assert!(
+        text.contains("postgres://rapport:[redacted]@db.internal/rapport"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("hunter2") && !text.contains(&"s".repeat(48)),
+        "{text}"
+    );
     let out = run(&["config", "default"], &[], dir.path());
     assert!(String::from_utf8_lossy(&out.stdout).contains("[server]"));
 }
@@ -256,35 +344,86 @@ fn config_check_prints_the_effective_configuration_with_secrets_redacted() {
 async fn postgres_without_auto_migrate_refuses_an_unmigrated_schema_and_names_the_command() {
     let db = TestDb::new(Backend::Postgres).await;
     let dir = tempfile::tempdir().expect("tmp");
-    let env = [("RAPPORT_DATABASE__URL", db.url.as_str()), ("RAPPORT_SERVER__LISTEN", "127.0.0.1:0")];
+    let env = [
+        ("RAPPORT_DATABASE__URL", db.url.as_str()),
+        ("RAPPORT_SERVER__LISTEN", "127.0.0.1:0"),
+    ];
     let out = run(&["serve"], &env, dir.path());
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("rapport migrate up"), "{err}");
 
     let out = run(&["migrate", "up"], &env, dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("applied 1"));
     let out = run(&["migrate", "status"], &env, dir.path());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("applied"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("applied"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let out = run(&["migrate", "down", "--to", "0"], &env, dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run(&["migrate", "status"], &env, dir.path());
     assert!(String::from_utf8_lossy(&out.stdout).contains("pending"));
     let out = run(&["migrate", "up"], &env, dir.path());
-    assert_eq!(out.status.code(), Some(0), "migrations re-apply after down: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "migrations re-apply after down: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]
 async fn seed_writes_companies_and_contacts_that_the_api_lists() {
     let dir = tempfile::tempdir().expect("tmp");
-    let out = run(&["seed", "--companies", "20", "--contacts", "300", "--batch", "100", "--seed", "7"], &[], dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &[
+            "seed",
+            "--companies",
+            "20",
+            "--contacts",
+            "300",
+            "--batch",
+            "100",
+            "--seed",
+            "7",
+        ],
+        &[],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let url = format!("sqlite://{}", dir.path().join("data/rapport.db").display());
     let server = Server::start(&url, dir.path());
     let http = client();
-    for (path, expected) in [("/api/v1/contacts?include_total=true", 300), ("/api/v1/companies?include_total=true", 20)] {
-        let v: Value = http.get(server.url(path)).send().await.expect("list").json().await.expect("json");
+    for (path, expected) in [
+        ("/api/v1/contacts?include_total=true", 300),
+        ("/api/v1/companies?include_total=true", 20),
+    ] {
+        let v: Value = http
+            .get(server.url(path))
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
         assert_eq!(v["total"], expected, "{path}");
     }
     let v: Value = http
@@ -295,7 +434,11 @@ async fn seed_writes_companies_and_contacts_that_the_api_lists() {
         .json()
         .await
         .expect("json");
-    assert_eq!(v["data"].as_array().map(Vec::len), Some(1), "seeded contacts work at companies");
+    assert_eq!(
+        v["data"].as_array().map(Vec::len),
+        Some(1),
+        "seeded contacts work at companies"
+    );
 }
 
 #[test]

@@ -240,10 +240,10 @@ fn read_emails(body: &mut Body<'_>) -> Vec<EmailEntry> {
             "multiple_primary",
             "only one email address can be primary",
         );
-    } else if primaries == 0 {
-        if let Some(first) = out.first_mut() {
-            first.primary = true;
-        }
+    } else if primaries == 0
+        && let Some(first) = out.first_mut()
+    {
+        first.primary = true;
     }
     out
 }

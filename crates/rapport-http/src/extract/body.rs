@@ -47,12 +47,12 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
             BytesRejection::FailedToBufferBody(inner) if is_length_limit(&inner) => {
-                ApiError(Problem::new(
+                ApiError::from(Problem::new(
                     problem::PAYLOAD_TOO_LARGE,
                     "the request body is larger than this server accepts",
                 ))
             }
-            other => ApiError(Problem::new(
+            other => ApiError::from(Problem::new(
                 problem::MALFORMED_JSON,
                 format!("the body could not be read: {other}"),
             )),

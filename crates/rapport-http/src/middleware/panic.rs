@@ -7,6 +7,10 @@ use axum::response::{IntoResponse, Response};
 use crate::problem::{self, Problem};
 
 /// For `CatchPanicLayer::custom`.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "CatchPanicLayer::custom hands the panic over by value"
+)]
 pub fn respond(err: Box<dyn Any + Send + 'static>) -> Response {
     let message = err
         .downcast_ref::<String>()

@@ -58,7 +58,7 @@ pub async fn create_company(
     Ok(records::created(
         &c,
         c.version,
-        format!("/api/v1/companies/{}", c.id),
+        &format!("/api/v1/companies/{}", c.id),
     ))
 }
 

@@ -58,7 +58,7 @@ pub async fn create_contact(
     Ok(records::created(
         &c,
         c.version,
-        format!("/api/v1/contacts/{}", c.id),
+        &format!("/api/v1/contacts/{}", c.id),
     ))
 }
 

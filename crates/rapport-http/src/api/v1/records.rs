@@ -80,7 +80,7 @@ impl SearchBody {
     /// Reads a search body, answering 422 for unknown or mistyped members.
     pub fn parse(value: Value) -> Result<Self, ApiError> {
         serde_json::from_value(value).map_err(|e| {
-            ApiError(Problem::new(
+            ApiError::from(Problem::new(
                 problem::VALIDATION_FAILED,
                 format!("search body: {e}"),
             ))
@@ -167,9 +167,9 @@ pub fn record<T: Serialize>(
 }
 
 /// `201 Created` with `Location`.
-pub fn created<T: Serialize>(value: &T, version: i64, location: String) -> Response {
+pub fn created<T: Serialize>(value: &T, version: i64, location: &str) -> Response {
     let mut res = record(StatusCode::CREATED, value, version, None);
-    if let Ok(v) = HeaderValue::from_str(&location) {
+    if let Ok(v) = HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     res
