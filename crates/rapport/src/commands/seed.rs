@@ -99,7 +99,7 @@ fn contact(
     let email = EmailAddress::parse(&format!("{}.{}{i}@{domain}", slug(&first), slug(&last)))?;
     let mut phones = Vec::new();
     if rng.random_bool(0.7) {
-        let number = format!("+336{:08}", rng.random_range(0..100_000_000u32));
+        let number = format!("+3361{:07}", rng.random_range(0..10_000_000u32));
         phones.push(PhoneEntry {
             number: PhoneE164::parse(&number, None)?,
             label: Some("mobile".into()),
