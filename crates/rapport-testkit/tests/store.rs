@@ -1,0 +1,278 @@
+//! The store on its own, on both databases: migrations round trip, keyset pagination in every sort
+//! direction, optimistic versions, the search index kept in step, idempotency claims.
+
+#![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
+
+use chrono::Duration;
+use rapport_domain::ids::{ContactId, WorkspaceId};
+use rapport_domain::objects::{Contact, ContactDraft, time};
+use rapport_domain::query::parse_sort;
+use rapport_domain::schema::CONTACTS;
+use rapport_store::idempotency::{self, Claim, StoredResponse};
+use rapport_store::list::ListParams;
+use rapport_store::migrate::{self, SchemaState};
+use rapport_store::{Db, DbConfig, StoreError, contacts, search, workspaces};
+use rapport_testkit::{Backend, TestDb, both_backends};
+use serde_json::json;
+
+const WS: WorkspaceId = WorkspaceId::DEFAULT;
+
+async fn open(b: Backend) -> (TestDb, Db) {
+    let tdb = TestDb::new(b).await;
+    let db = Db::connect(&DbConfig::new(tdb.url.clone()))
+        .await
+        .expect("connect");
+    migrate::up(&db, None).await.expect("migrate");
+    workspaces::ensure(&db, WS, "Default")
+        .await
+        .expect("workspace");
+    (tdb, db)
+}
+
+fn contact(first: &str, last: &str) -> Contact {
+    let fields =
+        ContactDraft::parse(json!({"first_name": first, "last_name": last}), None).expect("draft");
+    let now = time::now_millis();
+    Contact {
+        id: ContactId::new(),
+        fields,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
+async fn insert(db: &Db, c: &Contact) {
+    let mut tx = db.begin().await.expect("begin");
+    contacts::insert(&mut tx, WS, c).await.expect("insert");
+    tx.commit().await.expect("commit");
+}
+
+async fn migrations_go_down_and_up_again(b: Backend) {
+    let (_t, db) = open(b).await;
+    assert_eq!(
+        migrate::state(&db).await.expect("state"),
+        SchemaState::Current { version: 1 }
+    );
+    migrate::down(&db, 0).await.expect("down");
+    assert!(matches!(
+        migrate::state(&db).await.expect("state"),
+        SchemaState::Pending { applied: 0, .. }
+    ));
+    assert_eq!(migrate::up(&db, None).await.expect("up"), vec![1]);
+    assert_eq!(
+        migrate::state(&db).await.expect("state"),
+        SchemaState::Current { version: 1 }
+    );
+}
+
+async fn keyset_pages_cover_every_row_once_in_every_direction(b: Backend) {
+    let (_t, db) = open(b).await;
+    // Repeated last names make the id tie-breaker matter.
+    for i in 0..53 {
+        insert(
+            &db,
+            &contact(&format!("F{i:02}"), ["Abe", "Bo", "Cy", "Bo"][i % 4]),
+        )
+        .await;
+    }
+    for sort in [
+        "-created_at",
+        "last_name",
+        "-last_name",
+        "last_name,-first_name",
+        "-updated_at,first_name",
+    ] {
+        let keys = parse_sort(sort, &CONTACTS).expect("sort");
+        let (mut seen, mut cursor, mut previous) =
+            (Vec::new(), None::<String>, None::<(String, String)>);
+        loop {
+            let page = contacts::list(
+                &db,
+                WS,
+                ListParams {
+                    filter: None,
+                    sort: &keys,
+                    limit: 7,
+                    cursor: cursor.as_deref(),
+                    include_total: false,
+                },
+            )
+            .await
+            .expect("page");
+            for c in &page.items {
+                let key = (
+                    c.fields.last_name.clone().unwrap_or_default(),
+                    c.fields.first_name.clone().unwrap_or_default(),
+                );
+                if sort == "last_name" {
+                    if let Some(p) = &previous {
+                        assert!(p.0 <= key.0, "{sort}: {p:?} before {key:?}");
+                    }
+                }
+                previous = Some(key);
+                seen.push(c.id);
+            }
+            cursor = page.next_cursor;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            (seen.len(), unique.len()),
+            (53, 53),
+            "{sort}: every row exactly once"
+        );
+    }
+}
+
+async fn a_stale_version_changes_nothing(b: Backend) {
+    let (_t, db) = open(b).await;
+    let c = contact("Ana", "Lima");
+    insert(&db, &c).await;
+    let mut renamed = c.clone();
+    renamed.fields.first_name = Some("Anna".into());
+    renamed.version = 2;
+    let mut tx = db.begin().await.expect("begin");
+    assert!(matches!(
+        contacts::update(&mut tx, WS, &renamed, 5).await,
+        Err(StoreError::VersionMismatch)
+    ));
+    drop(tx);
+    let stored = contacts::find(&db, WS, c.id)
+        .await
+        .expect("find")
+        .expect("exists");
+    assert_eq!(
+        (stored.fields.first_name.as_deref(), stored.version),
+        (Some("Ana"), 1)
+    );
+}
+
+async fn search_follows_writes_and_deletes_in_the_same_transaction(b: Backend) {
+    let (_t, db) = open(b).await;
+    let c = contact("Anastasia", "Volkova");
+    insert(&db, &c).await;
+    let hits = search::query(&db, WS, "anas", &[search::CONTACT], 10)
+        .await
+        .expect("search");
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![c.id.0]);
+
+    // A rolled-back rename leaves the index as it was.
+    let mut renamed = c.clone();
+    renamed.fields.first_name = Some("Natalia".into());
+    renamed.version = 2;
+    let mut tx = db.begin().await.expect("begin");
+    contacts::update(&mut tx, WS, &renamed, 1)
+        .await
+        .expect("update");
+    drop(tx);
+    assert!(
+        search::query(&db, WS, "natalia", &[search::CONTACT], 10)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+
+    let mut tx = db.begin().await.expect("begin");
+    let now = time::now_millis();
+    contacts::set_deleted(&mut tx, WS, &c, Some(now), now, 1)
+        .await
+        .expect("delete");
+    tx.commit().await.expect("commit");
+    assert!(
+        search::query(&db, WS, "anas", &[search::CONTACT], 10)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+    // Another workspace never sees this one's documents.
+    let other = WorkspaceId::new();
+    assert!(
+        search::query(&db, other, "volkova", &[search::CONTACT], 10)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+}
+
+async fn idempotency_claims_run_replay_refuse_and_take_over(b: Backend) {
+    let (_t, db) = open(b).await;
+    let lease = Duration::seconds(30);
+    assert_eq!(
+        idempotency::claim(&db, WS, "k1", "h1", lease)
+            .await
+            .expect("claim"),
+        Claim::Run
+    );
+    assert_eq!(
+        idempotency::claim(&db, WS, "k1", "h1", lease)
+            .await
+            .expect("claim"),
+        Claim::InFlight
+    );
+    assert_eq!(
+        idempotency::claim(&db, WS, "k1", "other", lease)
+            .await
+            .expect("claim"),
+        Claim::Mismatch
+    );
+    let stored = StoredResponse {
+        status: 201,
+        headers: "{\"etag\":\"\\\"1\\\"\"}".into(),
+        body: b"{\"id\":1}".to_vec(),
+    };
+    idempotency::complete(&db, WS, "k1", &stored)
+        .await
+        .expect("complete");
+    assert_eq!(
+        idempotency::claim(&db, WS, "k1", "h1", lease)
+            .await
+            .expect("claim"),
+        Claim::Replay(stored)
+    );
+
+    // A holder that died: its lease has passed, the next request runs.
+    assert_eq!(
+        idempotency::claim(&db, WS, "k2", "h", Duration::milliseconds(-1))
+            .await
+            .expect("claim"),
+        Claim::Run
+    );
+    assert_eq!(
+        idempotency::claim(&db, WS, "k2", "h", lease)
+            .await
+            .expect("claim"),
+        Claim::Run
+    );
+
+    // Released keys can be used again; keys are per workspace.
+    idempotency::release(&db, WS, "k2").await.expect("release");
+    assert_eq!(
+        idempotency::claim(&db, WS, "k2", "new", lease)
+            .await
+            .expect("claim"),
+        Claim::Run
+    );
+    let other = WorkspaceId::new();
+    workspaces::ensure(&db, other, "Other")
+        .await
+        .expect("workspace");
+    assert_eq!(
+        idempotency::claim(&db, other, "k1", "different", lease)
+            .await
+            .expect("claim"),
+        Claim::Run
+    );
+}
+
+both_backends!(
+    migrations_go_down_and_up_again,
+    keyset_pages_cover_every_row_once_in_every_direction,
+    a_stale_version_changes_nothing,
+    search_follows_writes_and_deletes_in_the_same_transaction,
+    idempotency_claims_run_replay_refuse_and_take_over,
+);
