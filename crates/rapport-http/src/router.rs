@@ -46,7 +46,12 @@ pub fn build(state: AppState) -> Router {
     let (routes, openapi) = documented();
     // Layers wrap what is above them: the last added meets the request first.
     routes
-        .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, openapi))
+        .merge(
+            // The public validator is another host: no call leaves this server.
+            SwaggerUi::new(DOCS_PATH)
+                .url(OPENAPI_PATH, openapi)
+                .config(utoipa_swagger_ui::Config::new([OPENAPI_PATH]).validator_url("none")),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), idempotency::apply))

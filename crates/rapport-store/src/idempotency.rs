@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rapport_domain::ids::WorkspaceId;
-use sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 
 use crate::db::Db;
 use crate::error::StoreError;
@@ -51,7 +51,10 @@ fn key_where(q: &mut sea_query::UpdateStatement, ws: WorkspaceId, key: &str) {
 }
 
 /// Claims `key` for a request whose method, path and body hash to `hash`. A claim whose holder
-/// died (lease past) is taken over.
+/// died (lease past) is taken over, and a record past its retention is started afresh.
+///
+/// Concurrent claims of one new key are settled by the primary key: the insert does nothing when
+/// another request inserted first, and take-overs are conditional updates, so exactly one wins.
 pub async fn claim(
     db: &Db,
     ws: WorkspaceId,
@@ -61,6 +64,36 @@ pub async fn claim(
 ) -> Result<Claim, StoreError> {
     let now = Utc::now();
     let mut tx = db.begin().await?;
+    let insert = Query::insert()
+        .into_table(Alias::new("idempotency_keys"))
+        .columns(
+            [
+                "workspace_id",
+                "key",
+                "request_hash",
+                "created_at",
+                "locked_until",
+            ]
+            .map(Alias::new),
+        )
+        .values([
+            ws.0.into(),
+            key.into(),
+            hash.into(),
+            now.into(),
+            (now + lease).into(),
+        ])
+        .map_err(|e| StoreError::Other(e.to_string()))?
+        .on_conflict(
+            OnConflict::columns([Alias::new("workspace_id"), Alias::new("key")])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    if tx.execute(&insert).await? == 1 {
+        tx.commit().await?;
+        return Ok(Claim::Run);
+    }
     let select = Query::select()
         .columns(
             [
@@ -77,60 +110,52 @@ pub async fn claim(
         .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
         .and_where(Expr::col(Alias::new("key")).eq(key))
         .to_owned();
-    let existing: Option<KeyRow> = tx.fetch_optional(&select).await?;
-    let claim = match existing {
-        Some(row) if row.created_at + RETENTION > now => {
-            if row.request_hash != hash {
-                Claim::Mismatch
-            } else if let Some(status) = row.status {
-                Claim::Replay(StoredResponse {
-                    status: u16::try_from(status).unwrap_or(500),
-                    headers: row.headers.unwrap_or_else(|| "{}".into()),
-                    body: row.body.unwrap_or_default(),
-                })
-            } else if row.locked_until.is_some_and(|t| t > now) {
-                Claim::InFlight
-            } else {
-                let mut q = Query::update();
-                q.table(Alias::new("idempotency_keys"))
-                    .value(Alias::new("locked_until"), now + lease);
-                key_where(&mut q, ws, key);
-                tx.execute(&q).await?;
-                Claim::Run
-            }
-        }
-        stale => {
-            if stale.is_some() {
-                let q = Query::delete()
-                    .from_table(Alias::new("idempotency_keys"))
-                    .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
-                    .and_where(Expr::col(Alias::new("key")).eq(key))
-                    .to_owned();
-                tx.execute(&q).await?;
-            }
-            let q = Query::insert()
-                .into_table(Alias::new("idempotency_keys"))
-                .columns(
-                    [
-                        "workspace_id",
-                        "key",
-                        "request_hash",
-                        "created_at",
-                        "locked_until",
-                    ]
-                    .map(Alias::new),
-                )
-                .values([
-                    ws.0.into(),
-                    key.into(),
-                    hash.into(),
-                    now.into(),
-                    (now + lease).into(),
-                ])
-                .map_err(|e| StoreError::Other(e.to_string()))?
-                .to_owned();
-            tx.execute(&q).await?;
+    let Some(row) = tx.fetch_optional::<KeyRow>(&select).await? else {
+        // Released between our insert attempt and this read: the caller may simply retry.
+        return Ok(Claim::InFlight);
+    };
+    let claim = if row.created_at + RETENTION <= now {
+        // Expired: start afresh, unless a concurrent request already did.
+        let mut q = Query::update();
+        q.table(Alias::new("idempotency_keys"))
+            .value(Alias::new("request_hash"), hash)
+            .value(Alias::new("created_at"), now)
+            .value(Alias::new("locked_until"), now + lease)
+            .value(Alias::new("status"), Option::<i32>::None)
+            .value(Alias::new("headers"), Option::<String>::None)
+            .value(Alias::new("body"), Option::<Vec<u8>>::None);
+        key_where(&mut q, ws, key);
+        q.and_where(Expr::col(Alias::new("created_at")).eq(row.created_at));
+        if tx.execute(&q).await? == 1 {
             Claim::Run
+        } else {
+            Claim::InFlight
+        }
+    } else if row.request_hash != hash {
+        Claim::Mismatch
+    } else if let Some(status) = row.status {
+        Claim::Replay(StoredResponse {
+            status: u16::try_from(status).unwrap_or(500),
+            headers: row.headers.unwrap_or_else(|| "{}".into()),
+            body: row.body.unwrap_or_default(),
+        })
+    } else if row.locked_until.is_some_and(|t| t > now) {
+        Claim::InFlight
+    } else {
+        // The holder's lease passed (it died): take over, unless a concurrent request already did.
+        let mut q = Query::update();
+        q.table(Alias::new("idempotency_keys"))
+            .value(Alias::new("locked_until"), now + lease);
+        key_where(&mut q, ws, key);
+        q.and_where(Expr::col(Alias::new("status")).is_null());
+        match row.locked_until {
+            Some(t) => q.and_where(Expr::col(Alias::new("locked_until")).eq(t)),
+            None => q.and_where(Expr::col(Alias::new("locked_until")).is_null()),
+        };
+        if tx.execute(&q).await? == 1 {
+            Claim::Run
+        } else {
+            Claim::InFlight
         }
     };
     tx.commit().await?;

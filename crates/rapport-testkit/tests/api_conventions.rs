@@ -36,7 +36,10 @@ async fn written(app: &TestApp) -> Written {
 fn assert_problem(res: &TestResponse, kind: Kind, instance: &str) -> Value {
     let p = res.problem(kind.status, kind.slug);
     assert_eq!(p["title"], kind.title, "title: {p}");
-    assert!(p["detail"].as_str().is_some_and(|d| !d.is_empty()), "detail: {p}");
+    assert!(
+        p["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "detail: {p}"
+    );
     assert_eq!(p["instance"], instance, "instance: {p}");
     assert_eq!(
         p["request_id"].as_str(),
@@ -51,7 +54,12 @@ fn ana() -> Value {
 }
 
 /// A POST of raw bytes with optional content type.
-async fn post_raw(app: &TestApp, path: &str, content_type: Option<&str>, body: impl Into<Bytes>) -> TestResponse {
+async fn post_raw(
+    app: &TestApp,
+    path: &str,
+    content_type: Option<&str>,
+    body: impl Into<Bytes>,
+) -> TestResponse {
     let mut req = app.request(Method::POST, path);
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);
@@ -60,7 +68,11 @@ async fn post_raw(app: &TestApp, path: &str, content_type: Option<&str>, body: i
 }
 
 async fn post_with_key(app: &TestApp, path: &str, key: &str, body: &Value) -> TestResponse {
-    app.request(Method::POST, path).header("idempotency-key", key).json(body).send().await
+    app.request(Method::POST, path)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,7 +82,12 @@ async fn an_unknown_route_answers_a_not_found_problem_and_writes_nothing(b: Back
     let app = TestApp::new(b).await;
     let before = written(&app).await;
 
-    for path in ["/api/v1/nowhere", "/api/v2/contacts", "/definitely/not/here", "/api/v1/contacts/1/2/3"] {
+    for path in [
+        "/api/v1/nowhere",
+        "/api/v2/contacts",
+        "/definitely/not/here",
+        "/api/v1/contacts/1/2/3",
+    ] {
         let res = app.get(path).await;
         assert_problem(&res, problem::NOT_FOUND, path);
     }
@@ -86,8 +103,13 @@ async fn a_method_the_resource_does_not_accept_answers_405_with_allow(b: Backend
 
     let res = app.request(Method::PUT, CONTACTS).json(&ana()).send().await;
     assert_problem(&res, problem::METHOD_NOT_ALLOWED, CONTACTS);
-    let allow = res.header("allow").expect("a 405 names the allowed methods (RFC 9110)");
-    assert!(allow.contains("GET") && allow.contains("POST") && !allow.contains("PUT"), "Allow: {allow}");
+    let allow = res
+        .header("allow")
+        .expect("a 405 names the allowed methods (RFC 9110)");
+    assert!(
+        allow.contains("GET") && allow.contains("POST") && !allow.contains("PUT"),
+        "Allow: {allow}"
+    );
 
     let res = app.delete(CONTACTS).await;
     assert_problem(&res, problem::METHOD_NOT_ALLOWED, CONTACTS);
@@ -95,7 +117,10 @@ async fn a_method_the_resource_does_not_accept_answers_405_with_allow(b: Backend
     let one = format!("{CONTACTS}/{}", uuid::Uuid::now_v7());
     let res = app.request(Method::PUT, &one).json(&ana()).send().await;
     assert_problem(&res, problem::METHOD_NOT_ALLOWED, &one);
-    assert!(res.header("allow").is_some_and(|a| a.contains("PATCH")), "Allow on a record lists PATCH");
+    assert!(
+        res.header("allow").is_some_and(|a| a.contains("PATCH")),
+        "Allow on a record lists PATCH"
+    );
 
     let res = app.post("/livez", json!({})).await;
     assert_problem(&res, problem::METHOD_NOT_ALLOWED, "/livez");
@@ -116,7 +141,11 @@ async fn a_body_over_the_limit_answers_413_and_writes_nothing(b: Backend) {
     let res = post_with_key(&app, CONTACTS, "too-big-1", &big).await;
     assert_problem(&res, problem::PAYLOAD_TOO_LARGE, CONTACTS);
 
-    assert_eq!(written(&app).await, before, "a refused body writes nothing, not even a key");
+    assert_eq!(
+        written(&app).await,
+        before,
+        "a refused body writes nothing, not even a key"
+    );
 
     // The limit is the limit: a body under it is served.
     let small = json!({"first_name": "Ana", "notes": "x".repeat(1500)});
@@ -128,15 +157,31 @@ async fn a_body_that_is_not_declared_json_answers_415_and_writes_nothing(b: Back
     let body = serde_json::to_vec(&ana()).expect("json");
     let before = written(&app).await;
 
-    for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/jsonp")] {
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/jsonp"),
+    ] {
         let res = post_raw(&app, CONTACTS, ct, body.clone()).await;
         let p = assert_problem(&res, problem::UNSUPPORTED_MEDIA_TYPE, CONTACTS);
-        assert!(p["detail"].as_str().is_some_and(|d| d.contains("application/json")), "{ct:?}: {p}");
+        assert!(
+            p["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("application/json")),
+            "{ct:?}: {p}"
+        );
     }
     assert_eq!(written(&app).await, before);
 
     // The same bytes with a JSON content type (parameters allowed) are accepted.
-    let res = post_raw(&app, CONTACTS, Some("application/json; charset=utf-8"), body).await;
+    let res = post_raw(
+        &app,
+        CONTACTS,
+        Some("application/json; charset=utf-8"),
+        body,
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
 }
 
@@ -148,12 +193,18 @@ async fn malformed_json_answers_400_naming_line_and_column_and_writes_nothing(b:
     let res = post_raw(&app, CONTACTS, Some("application/json"), broken).await;
     let p = assert_problem(&res, problem::MALFORMED_JSON, CONTACTS);
     let detail = p["detail"].as_str().unwrap_or_default();
-    assert!(detail.contains("line 3") && detail.contains("column"), "detail names the position: {detail}");
+    assert!(
+        detail.contains("line 3") && detail.contains("column"),
+        "detail names the position: {detail}"
+    );
 
     let truncated = "{\"first_name\": \"Ana\"";
     let res = post_raw(&app, CONTACTS, Some("application/json"), truncated).await;
     let p = assert_problem(&res, problem::MALFORMED_JSON, CONTACTS);
-    assert!(p["detail"].as_str().is_some_and(|d| d.contains("line 1")), "{p}");
+    assert!(
+        p["detail"].as_str().is_some_and(|d| d.contains("line 1")),
+        "{p}"
+    );
 
     let res = post_raw(&app, CONTACTS, Some("application/json"), "").await;
     assert_problem(&res, problem::MALFORMED_JSON, CONTACTS);
@@ -168,72 +219,149 @@ async fn a_sane_request_id_is_echoed_and_names_the_problem(b: Backend) {
     let app = TestApp::new(b).await;
     let id = "client-req_42.retry:1";
 
-    let res = app.request(Method::GET, CONTACTS).header("x-request-id", id).send().await;
+    let res = app
+        .request(Method::GET, CONTACTS)
+        .header("x-request-id", id)
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.header("x-request-id"), Some(id));
 
-    let res = app.request(Method::GET, "/api/v1/nowhere").header("x-request-id", id).send().await;
+    let res = app
+        .request(Method::GET, "/api/v1/nowhere")
+        .header("x-request-id", id)
+        .send()
+        .await;
     let p = assert_problem(&res, problem::NOT_FOUND, "/api/v1/nowhere");
     assert_eq!(p["request_id"], id);
 
     let longest = "r".repeat(128);
-    let res = app.request(Method::GET, CONTACTS).header("x-request-id", &longest).send().await;
-    assert_eq!(res.header("x-request-id"), Some(longest.as_str()), "128 characters are still sane");
+    let res = app
+        .request(Method::GET, CONTACTS)
+        .header("x-request-id", &longest)
+        .send()
+        .await;
+    assert_eq!(
+        res.header("x-request-id"),
+        Some(longest.as_str()),
+        "128 characters are still sane"
+    );
 }
 
 async fn an_insane_or_missing_request_id_is_replaced_by_a_generated_one(b: Backend) {
     let app = TestApp::new(b).await;
     let too_long = "r".repeat(200);
-    for bad in ["has spaces in it", too_long.as_str(), "semi;colon", "quote\"d"] {
-        let res = app.request(Method::GET, "/api/v1/nowhere").header("x-request-id", bad).send().await;
-        let got = res.header("x-request-id").expect("always an X-Request-Id").to_owned();
+    for bad in [
+        "has spaces in it",
+        too_long.as_str(),
+        "semi;colon",
+        "quote\"d",
+    ] {
+        let res = app
+            .request(Method::GET, "/api/v1/nowhere")
+            .header("x-request-id", bad)
+            .send()
+            .await;
+        let got = res
+            .header("x-request-id")
+            .expect("always an X-Request-Id")
+            .to_owned();
         assert_ne!(got, bad, "an insane id is not echoed");
-        assert!(is_sane(&got) && uuid::Uuid::parse_str(&got).is_ok(), "generated id: {got}");
+        assert!(
+            is_sane(&got) && uuid::Uuid::parse_str(&got).is_ok(),
+            "generated id: {got}"
+        );
         let p = assert_problem(&res, problem::NOT_FOUND, "/api/v1/nowhere");
         assert_eq!(p["request_id"], got.as_str());
     }
 
     let first = app.get(CONTACTS).await;
     let second = app.get(CONTACTS).await;
-    let (a, b2) = (first.header("x-request-id").expect("generated"), second.header("x-request-id").expect("generated"));
-    assert!(uuid::Uuid::parse_str(a).is_ok(), "generated id is a UUID: {a}");
+    let (a, b2) = (
+        first.header("x-request-id").expect("generated"),
+        second.header("x-request-id").expect("generated"),
+    );
+    assert!(
+        uuid::Uuid::parse_str(a).is_ok(),
+        "generated id is a UUID: {a}"
+    );
     assert_ne!(a, b2, "each request gets its own id");
 }
 
 fn traceparent_parts(v: &str) -> (String, String, String, String) {
     let parts: Vec<&str> = v.split('-').collect();
     assert_eq!(parts.len(), 4, "traceparent: {v}");
-    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    assert!(parts[0] == "00" && hex(parts[1], 32) && hex(parts[2], 16) && hex(parts[3], 2), "traceparent: {v}");
-    assert!(parts[1].bytes().any(|b| b != b'0') && parts[2].bytes().any(|b| b != b'0'), "not all zero: {v}");
-    (parts[0].into(), parts[1].into(), parts[2].into(), parts[3].into())
+    let hex = |s: &str, n: usize| {
+        s.len() == n
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    assert!(
+        parts[0] == "00" && hex(parts[1], 32) && hex(parts[2], 16) && hex(parts[3], 2),
+        "traceparent: {v}"
+    );
+    assert!(
+        parts[1].bytes().any(|b| b != b'0') && parts[2].bytes().any(|b| b != b'0'),
+        "not all zero: {v}"
+    );
+    (
+        parts[0].into(),
+        parts[1].into(),
+        parts[2].into(),
+        parts[3].into(),
+    )
 }
 
 async fn an_incoming_trace_is_continued_and_a_missing_one_is_started(b: Backend) {
     let app = TestApp::new(b).await;
     let incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
-    let res = app.request(Method::GET, CONTACTS).header("traceparent", incoming).send().await;
-    let (_, trace, span, flags) = traceparent_parts(res.header("traceparent").expect("traceparent"));
-    assert_eq!(trace, "4bf92f3577b34da6a3ce929d0e0e4736", "the caller's trace id is kept");
+    let res = app
+        .request(Method::GET, CONTACTS)
+        .header("traceparent", incoming)
+        .send()
+        .await;
+    let (_, trace, span, flags) =
+        traceparent_parts(res.header("traceparent").expect("traceparent"));
+    assert_eq!(
+        trace, "4bf92f3577b34da6a3ce929d0e0e4736",
+        "the caller's trace id is kept"
+    );
     assert_ne!(span, "00f067aa0ba902b7", "this hop has its own span id");
     assert_eq!(flags, "01");
 
     // Errors continue the trace too.
-    let res = app.request(Method::GET, "/api/v1/nowhere").header("traceparent", incoming).send().await;
+    let res = app
+        .request(Method::GET, "/api/v1/nowhere")
+        .header("traceparent", incoming)
+        .send()
+        .await;
     let (_, trace, _, _) = traceparent_parts(res.header("traceparent").expect("traceparent"));
     assert_eq!(trace, "4bf92f3577b34da6a3ce929d0e0e4736");
 
     let res = app.get(CONTACTS).await;
-    let (_, started, _, _) = traceparent_parts(res.header("traceparent").expect("a trace is started"));
+    let (_, started, _, _) =
+        traceparent_parts(res.header("traceparent").expect("a trace is started"));
     let res = app.get(CONTACTS).await;
-    let (_, other, _, _) = traceparent_parts(res.header("traceparent").expect("a trace is started"));
+    let (_, other, _, _) =
+        traceparent_parts(res.header("traceparent").expect("a trace is started"));
     assert_ne!(started, other, "each untraced request starts its own trace");
 
-    for invalid in ["00-00000000000000000000000000000000-00f067aa0ba902b7-01", "garbage", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"] {
-        let res = app.request(Method::GET, CONTACTS).header("traceparent", invalid).send().await;
+    for invalid in [
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        "garbage",
+        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+    ] {
+        let res = app
+            .request(Method::GET, CONTACTS)
+            .header("traceparent", invalid)
+            .send()
+            .await;
         let (_, trace, _, _) = traceparent_parts(res.header("traceparent").expect("traceparent"));
-        assert!(!invalid.to_lowercase().contains(&trace), "an invalid traceparent is not continued: {invalid}");
+        assert!(
+            !invalid.to_lowercase().contains(&trace),
+            "an invalid traceparent is not continued: {invalid}"
+        );
     }
 }
 
@@ -241,19 +369,41 @@ async fn an_incoming_trace_is_continued_and_a_missing_one_is_started(b: Backend)
 // Security headers.
 
 fn assert_security_headers(res: &TestResponse, what: &str) {
-    assert_eq!(res.header("x-content-type-options"), Some("nosniff"), "{what}");
-    let referrer = res.header("referrer-policy").unwrap_or_else(|| panic!("{what}: Referrer-Policy"));
+    assert_eq!(
+        res.header("x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    let referrer = res
+        .header("referrer-policy")
+        .unwrap_or_else(|| panic!("{what}: Referrer-Policy"));
     assert!(
-        ["no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"].contains(&referrer),
+        [
+            "no-referrer",
+            "same-origin",
+            "strict-origin",
+            "strict-origin-when-cross-origin"
+        ]
+        .contains(&referrer),
         "{what}: Referrer-Policy {referrer}"
     );
-    let csp = res.header("content-security-policy").unwrap_or_else(|| panic!("{what}: CSP"));
-    assert!(csp.contains("default-src") && csp.contains("frame-ancestors 'none'"), "{what}: CSP {csp}");
+    let csp = res
+        .header("content-security-policy")
+        .unwrap_or_else(|| panic!("{what}: CSP"));
+    assert!(
+        csp.contains("default-src") && csp.contains("frame-ancestors 'none'"),
+        "{what}: CSP {csp}"
+    );
 }
 
 fn assert_no_store(res: &TestResponse, what: &str) {
-    let cc = res.header("cache-control").unwrap_or_else(|| panic!("{what}: Cache-Control"));
-    assert!(cc.split(',').any(|d| d.trim() == "no-store"), "{what}: Cache-Control {cc}");
+    let cc = res
+        .header("cache-control")
+        .unwrap_or_else(|| panic!("{what}: Cache-Control"));
+    assert!(
+        cc.split(',').any(|d| d.trim() == "no-store"),
+        "{what}: Cache-Control {cc}"
+    );
 }
 
 async fn api_responses_carry_security_headers_and_no_store_but_no_hsts_by_default(b: Backend) {
@@ -264,12 +414,23 @@ async fn api_responses_carry_security_headers_and_no_store_but_no_hsts_by_defaul
 
     let list = app.get(CONTACTS).await;
     let one = app.get(&format!("{CONTACTS}/{id}")).await;
-    let missing = app.get(&format!("{CONTACTS}/{}", uuid::Uuid::now_v7())).await;
+    let missing = app
+        .get(&format!("{CONTACTS}/{}", uuid::Uuid::now_v7()))
+        .await;
     let search = app.get("/api/v1/search?q=ana").await;
-    for (what, res) in [("create", &created), ("list", &list), ("get", &one), ("404 problem", &missing), ("search", &search)] {
+    for (what, res) in [
+        ("create", &created),
+        ("list", &list),
+        ("get", &one),
+        ("404 problem", &missing),
+        ("search", &search),
+    ] {
         assert_security_headers(res, what);
         assert_no_store(res, what);
-        assert!(res.header("strict-transport-security").is_none(), "{what}: no HSTS without TLS");
+        assert!(
+            res.header("strict-transport-security").is_none(),
+            "{what}: no HSTS without TLS"
+        );
     }
     assert_security_headers(&app.get("/livez").await, "livez");
 }
@@ -278,7 +439,9 @@ async fn hsts_is_sent_when_a_tls_proxy_is_trusted(b: Backend) {
     let app = TestApp::with_config(b, |c| c.server.trust_proxy_tls = true).await;
     for path in [CONTACTS, "/api/v1/nowhere", "/livez", "/api/docs/"] {
         let res = app.get(path).await;
-        let hsts = res.header("strict-transport-security").unwrap_or_else(|| panic!("{path}: HSTS"));
+        let hsts = res
+            .header("strict-transport-security")
+            .unwrap_or_else(|| panic!("{path}: HSTS"));
         let max_age: u64 = hsts
             .split(';')
             .find_map(|d| d.trim().strip_prefix("max-age="))
@@ -296,7 +459,10 @@ async fn the_same_key_and_body_replays_the_first_response_and_creates_one_contac
 
     let first = post_with_key(&app, CONTACTS, "create-ana-1", &ana()).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
-    assert!(first.header("idempotent-replayed").is_none(), "the first answer is not a replay");
+    assert!(
+        first.header("idempotent-replayed").is_none(),
+        "the first answer is not a replay"
+    );
 
     let again = post_with_key(&app, CONTACTS, "create-ana-1", &ana()).await;
     assert_eq!(again.status, StatusCode::CREATED);
@@ -306,11 +472,20 @@ async fn the_same_key_and_body_replays_the_first_response_and_creates_one_contac
     for h in ["content-type", "location", "etag"] {
         assert_eq!(again.header(h), first.header(h), "replayed {h}");
     }
-    assert_ne!(again.header("x-request-id"), first.header("x-request-id"), "a replay is still its own request");
+    assert_ne!(
+        again.header("x-request-id"),
+        first.header("x-request-id"),
+        "a replay is still its own request"
+    );
 
     assert_eq!(app.count_rows("contacts").await, 1);
     assert_eq!(app.count_rows("idempotency_keys").await, 1);
-    assert_eq!(app.get(CONTACTS).await.json()["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        app.get(CONTACTS).await.json()["data"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
 }
 
 async fn the_same_key_with_another_body_or_address_answers_422_and_writes_nothing(b: Backend) {
@@ -340,7 +515,9 @@ async fn the_same_key_with_another_body_or_address_answers_422_and_writes_nothin
 async fn stored_request_hash(app: &TestApp, key: &str) -> String {
     match app.backend {
         Backend::Sqlite => {
-            let mut c = sqlx::SqliteConnection::connect(&app.db.url).await.expect("sqlite");
+            let mut c = sqlx::SqliteConnection::connect(&app.db.url)
+                .await
+                .expect("sqlite");
             sqlx::query_scalar("SELECT request_hash FROM idempotency_keys WHERE key = ?")
                 .bind(key)
                 .fetch_one(&mut c)
@@ -358,7 +535,9 @@ async fn stored_request_hash(app: &TestApp, key: &str) -> String {
     }
 }
 
-async fn a_retry_while_the_first_request_is_in_flight_answers_409_then_gets_its_response(b: Backend) {
+async fn a_retry_while_the_first_request_is_in_flight_answers_409_then_gets_its_response(
+    b: Backend,
+) {
     let app = TestApp::new(b).await;
     let db = &app.app.db;
     let ws = WorkspaceId::DEFAULT;
@@ -368,15 +547,24 @@ async fn a_retry_while_the_first_request_is_in_flight_answers_409_then_gets_its_
     let probe = post_with_key(&app, CONTACTS, "probe", &body).await;
     assert_eq!(probe.status, StatusCode::CREATED);
     let hash = stored_request_hash(&app, "probe").await;
-    let claim = rapport_store::idempotency::claim(db, ws, "in-flight", &hash, chrono::Duration::seconds(60))
-        .await
-        .expect("claim");
+    let claim = rapport_store::idempotency::claim(
+        db,
+        ws,
+        "in-flight",
+        &hash,
+        chrono::Duration::seconds(60),
+    )
+    .await
+    .expect("claim");
     assert_eq!(claim, rapport_store::idempotency::Claim::Run);
     let before = written(&app).await;
 
     let res = post_with_key(&app, CONTACTS, "in-flight", &body).await;
     assert_problem(&res, problem::IDEMPOTENCY_IN_FLIGHT, CONTACTS);
-    let retry: u64 = res.header("retry-after").and_then(|v| v.parse().ok()).expect("Retry-After seconds");
+    let retry: u64 = res
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After seconds");
     assert!(retry >= 1);
     assert_eq!(written(&app).await, before, "a 409 runs nothing");
 
@@ -386,7 +574,9 @@ async fn a_retry_while_the_first_request_is_in_flight_answers_409_then_gets_its_
         headers: r#"{"content-type":"application/json"}"#.into(),
         body: probe.body.to_vec(),
     };
-    rapport_store::idempotency::complete(db, ws, "in-flight", &stored).await.expect("complete");
+    rapport_store::idempotency::complete(db, ws, "in-flight", &stored)
+        .await
+        .expect("complete");
     let res = post_with_key(&app, CONTACTS, "in-flight", &body).await;
     assert_eq!(res.status, StatusCode::CREATED);
     assert_eq!(res.header("idempotent-replayed"), Some("true"));
@@ -397,7 +587,11 @@ async fn a_retry_while_the_first_request_is_in_flight_answers_409_then_gets_its_
 async fn send_raw(router: Router, req: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
     let res = router.oneshot(req).await.expect("infallible");
     let (parts, body) = res.into_parts();
-    (parts.status, parts.headers, body.collect().await.expect("body").to_bytes())
+    (
+        parts.status,
+        parts.headers,
+        body.collect().await.expect("body").to_bytes(),
+    )
 }
 
 async fn concurrent_requests_with_one_key_create_one_contact_and_never_fail(b: Backend) {
@@ -405,7 +599,8 @@ async fn concurrent_requests_with_one_key_create_one_contact_and_never_fail(b: B
     let rounds = 6;
     for round in 0..rounds {
         let key = format!("race-{round}");
-        let body = serde_json::to_vec(&json!({"first_name": format!("Racer {round}")})).expect("json");
+        let body =
+            serde_json::to_vec(&json!({"first_name": format!("Racer {round}")})).expect("json");
         let tasks: Vec<_> = (0..6)
             .map(|_| {
                 let req = Request::post(CONTACTS)
@@ -427,7 +622,10 @@ async fn concurrent_requests_with_one_key_create_one_contact_and_never_fail(b: B
                     let p: Value = serde_json::from_slice(&body).expect("problem");
                     assert_eq!(p["type"], "/problems/idempotency-key-in-flight", "{p}");
                 }
-                other => panic!("round {round}: a duplicate keyed request answered {other}: {}", String::from_utf8_lossy(&body)),
+                other => panic!(
+                    "round {round}: a duplicate keyed request answered {other}: {}",
+                    String::from_utf8_lossy(&body)
+                ),
             }
         }
         assert_eq!(fresh, 1, "round {round}: exactly one request ran");
@@ -443,12 +641,18 @@ async fn a_failed_request_with_a_key_is_stored_and_replayed_and_writes_nothing_e
     let first = post_with_key(&app, CONTACTS, "bad-1", &invalid).await;
     let p1 = assert_problem(&first, problem::VALIDATION_FAILED, CONTACTS);
     assert!(
-        p1["errors"].as_array().is_some_and(|e| e.iter().any(|e| e["pointer"] == "/emails/0/address")),
+        p1["errors"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["pointer"] == "/emails/0/address")),
         "{p1}"
     );
     assert_eq!(
         written(&app).await,
-        Written { contacts: 0, search_docs: 0, idempotency_keys: 1 },
+        Written {
+            contacts: 0,
+            search_docs: 0,
+            idempotency_keys: 1
+        },
         "only the key's own record"
     );
 
@@ -460,7 +664,11 @@ async fn a_failed_request_with_a_key_is_stored_and_replayed_and_writes_nothing_e
     }
     assert_eq!(
         written(&app).await,
-        Written { contacts: 0, search_docs: 0, idempotency_keys: 1 }
+        Written {
+            contacts: 0,
+            search_docs: 0,
+            idempotency_keys: 1
+        }
     );
 }
 
@@ -477,7 +685,11 @@ async fn an_invalid_key_answers_400_and_writes_nothing(b: Backend) {
 
     let longest = "k".repeat(255);
     let res = post_with_key(&app, CONTACTS, &longest, &ana()).await;
-    assert_eq!(res.status, StatusCode::CREATED, "255 printable characters are a valid key");
+    assert_eq!(
+        res.status,
+        StatusCode::CREATED,
+        "255 printable characters are a valid key"
+    );
 }
 
 both_backends!(

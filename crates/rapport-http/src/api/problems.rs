@@ -16,7 +16,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Explains one problem type.
 #[utoipa::path(get, path = "/problems/{type}", tag = "operations", params(("type" = String, Path)),
-    responses((status = 200, content_type = "text/html", body = String), (status = 404, body = Problem)))]
+    responses((status = 200, content_type = "text/html", body = String), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn problem_type(Path(slug): Path<String>) -> Response {
     let Some(kind) = ALL.iter().find(|k| k.slug == slug) else {
         return Problem::new(problem::NOT_FOUND, "no such problem type").into_response();
