@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::filter::{self, Condition, Expr, FilterError, Literal, Op, Operand, Pos};
 use crate::schema::{FieldKind, FieldSpec, ObjectSchema};
-use crate::values::{CountryCode, CurrencyCode, parse_amount_e4};
+use crate::values::{CountryCode, CurrencyCode, DomainName, parse_amount_e4};
 
 /// Default page size.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -254,6 +254,14 @@ fn scalar(
         FieldKind::Text => Scalar::Text(text(lit)?),
         FieldKind::Tags => Scalar::Text(text(lit)?),
         FieldKind::Email => Scalar::Text(text(lit)?.trim().to_lowercase()),
+        // A whole domain is normalised as stored; a fragment (`contains "acme"`) is lower-cased.
+        FieldKind::Domain => {
+            let raw = text(lit)?;
+            Scalar::Text(
+                DomainName::parse(&raw)
+                    .map_or_else(|_| raw.trim().to_lowercase(), |d| d.as_str().to_owned()),
+            )
+        }
         FieldKind::Phone => {
             let raw = text(lit)?;
             let digits: String = raw.chars().filter(char::is_ascii_digit).collect();

@@ -28,6 +28,8 @@ pub enum FieldKind {
     Phone,
     /// A list of tags: `contains` tests membership.
     Tags,
+    /// A web domain: values are normalised like stored domains (`HTTPS://Acme.COM/` is `acme.com`).
+    Domain,
 }
 
 impl FieldKind {
@@ -36,6 +38,7 @@ impl FieldKind {
         use Op::*;
         match self {
             FieldKind::Text => &[Eq, Ne, Lt, Lte, Gt, Gte, In, Contains, StartsWith, IsNull],
+            FieldKind::Domain => &[Eq, Ne, In, Contains, StartsWith, IsNull],
             FieldKind::Id | FieldKind::Enum(_) | FieldKind::Country | FieldKind::Currency => {
                 &[Eq, Ne, In, IsNull]
             }
@@ -140,7 +143,7 @@ pub static COMPANIES: ObjectSchema = ObjectSchema {
     fields: &[
         f("id", FieldKind::Id, false),
         f("name", FieldKind::Text, true),
-        f("domain", FieldKind::Text, false),
+        f("domain", FieldKind::Domain, false),
         f("industry", FieldKind::Text, false),
         f("employee_count", FieldKind::Integer, false),
         f("annual_revenue.amount", FieldKind::MoneyAmount, false),

@@ -133,6 +133,9 @@ impl Db {
             })
             .foreign_keys(true)
             .busy_timeout(cfg.busy_timeout)
+            // Rust's regex gives SQLite the Unicode-aware case-insensitive matching that its own
+            // lower() and LIKE lack (they fold ASCII only).
+            .with_regexp()
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-65536")
             .pragma("mmap_size", "268435456");

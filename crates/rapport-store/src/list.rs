@@ -133,7 +133,15 @@ pub fn condition<R: Listable>(backend: Backend, ws: WorkspaceId, expr: &TypedExp
         TypedExpr::Or(items) => items
             .iter()
             .fold(Cond::any(), |c, e| c.add(condition::<R>(backend, ws, e))),
-        TypedExpr::Not(inner) => condition::<R>(backend, ws, inner).not(),
+        // `NOT COALESCE(x, FALSE)` rather than `NOT x`: a comparison with an empty field is NULL,
+        // and "not X" must include those records, as `ne` does.
+        TypedExpr::Not(inner) => Cond::all().add(
+            Func::coalesce([
+                Expr::from(condition::<R>(backend, ws, inner)),
+                Expr::cust("FALSE"),
+            ])
+            .not(),
+        ),
         TypedExpr::Cond(c) => Cond::all().add(comparison::<R>(backend, ws, c)),
     }
 }
@@ -143,7 +151,7 @@ fn comparison<R: Listable>(backend: Backend, ws: WorkspaceId, c: &TypedCond) -> 
         Column::Plain {
             name,
             empty_is_null,
-        } => plain(name, empty_is_null, c),
+        } => plain(backend, name, empty_is_null, c),
         Column::Channel {
             kind,
             summary,
@@ -153,7 +161,7 @@ fn comparison<R: Listable>(backend: Backend, ws: WorkspaceId, c: &TypedCond) -> 
     }
 }
 
-fn plain(name: &'static str, empty_is_null: bool, c: &TypedCond) -> SimpleExpr {
+fn plain(backend: Backend, name: &'static str, empty_is_null: bool, c: &TypedCond) -> SimpleExpr {
     let one = |v: &TypedValue| match v {
         TypedValue::One(s) => scalar_value(s),
         _ => Value::String(None),
@@ -179,12 +187,59 @@ fn plain(name: &'static str, empty_is_null: bool, c: &TypedCond) -> SimpleExpr {
         (Op::InPeriod, TypedValue::Range(start, end)) => {
             col(name).gte(*start).and(col(name).lt(*end))
         }
-        (Op::Contains, TypedValue::One(Scalar::Text(s))) => Expr::expr(Func::lower(col(name)))
-            .like(LikeExpr::new(format!("%{}%", like_escape(&s.to_lowercase()))).escape('\\')),
-        (Op::StartsWith, TypedValue::One(Scalar::Text(s))) => Expr::expr(Func::lower(col(name)))
-            .like(LikeExpr::new(format!("{}%", like_escape(&s.to_lowercase()))).escape('\\')),
+        (Op::Contains | Op::StartsWith, TypedValue::One(Scalar::Text(s))) => {
+            let anchor = if c.op == Op::Contains {
+                Anchor::Anywhere
+            } else {
+                Anchor::Start
+            };
+            let (test, pattern) = text_match(backend, &format!("\"t\".\"{name}\""), s, anchor);
+            Expr::cust_with_values(test, [pattern])
+        }
         // The checker only builds the pairs above; anything else matches nothing rather than all.
         _ => Expr::val(1).eq(0),
+    }
+}
+
+/// Where a case-insensitive text match must sit in the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Anchor {
+    /// Anywhere (`contains`).
+    Anywhere,
+    /// At the start (`starts_with`).
+    Start,
+    /// The whole value (tag membership).
+    Whole,
+}
+
+/// Case-insensitive match of `column` against `needle`, for every letter (not only ASCII). The
+/// dialects differ: SQLite's `lower()` and `LIKE` fold ASCII only, so SQLite uses the REGEXP
+/// function sqlx provides (Rust's regex, `(?i)`); PostgreSQL lower-cases under the database's
+/// default collation, since Rapport's sortable columns use "C", which folds ASCII only.
+/// Returns the SQL test (one placeholder) and the value to bind.
+fn text_match(backend: Backend, column: &str, needle: &str, anchor: Anchor) -> (String, String) {
+    match backend {
+        Backend::Sqlite => {
+            let (start, end) = match anchor {
+                Anchor::Anywhere => ("", ""),
+                Anchor::Start => ("^", ""),
+                Anchor::Whole => ("^", "$"),
+            };
+            let pattern = format!("(?i){start}{}{end}", regex::escape(needle));
+            (format!("{column} REGEXP ?"), pattern)
+        }
+        Backend::Postgres => {
+            let folded = like_escape(&needle.to_lowercase());
+            let pattern = match anchor {
+                Anchor::Anywhere => format!("%{folded}%"),
+                Anchor::Start => format!("{folded}%"),
+                Anchor::Whole => folded,
+            };
+            (
+                format!("lower({column} COLLATE \"default\") LIKE $1 ESCAPE '\\'"),
+                pattern,
+            )
+        }
     }
 }
 
@@ -227,17 +282,19 @@ fn tags(backend: Backend, name: &'static str, c: &TypedCond) -> SimpleExpr {
             }
         }
         (Op::Contains, TypedValue::One(Scalar::Text(tag))) => {
-            let tag = tag.to_lowercase();
             // Membership in a JSON array is dialect-specific; this is the one place it lives.
-            let sql = match backend {
-                Backend::Sqlite => format!(
-                    "EXISTS (SELECT 1 FROM json_each(\"t\".\"{name}\") WHERE lower(value) = ?)"
-                ),
-                Backend::Postgres => format!(
-                    "EXISTS (SELECT 1 FROM jsonb_array_elements_text(\"t\".\"{name}\"::jsonb) AS e(v) WHERE lower(e.v) = $1)"
+            let (from, value) = match backend {
+                Backend::Sqlite => (format!("json_each(\"t\".\"{name}\")"), "value"),
+                Backend::Postgres => (
+                    format!("jsonb_array_elements_text(\"t\".\"{name}\"::jsonb) AS e(v)"),
+                    "e.v",
                 ),
             };
-            Expr::cust_with_values(sql, [tag])
+            let (test, pattern) = text_match(backend, value, tag, Anchor::Whole);
+            Expr::cust_with_values(
+                format!("EXISTS (SELECT 1 FROM {from} WHERE {test})"),
+                [pattern],
+            )
         }
         _ => Expr::val(1).eq(0),
     }
@@ -393,4 +450,29 @@ async fn count(db: &Db, mut q: SelectStatement) -> Result<Total, StoreError> {
 /// Formats a timestamp for a cursor with full precision, so the keyset comparison is exact.
 pub fn time_cursor(t: &DateTime<Utc>) -> CursorValue {
     CursorValue::Text(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contacts::ContactRow;
+    use rapport_domain::schema::CONTACTS;
+
+    #[test]
+    fn not_counts_an_empty_field_as_false() {
+        let f =
+            rapport_domain::query::parse_filter(r#"not (title eq "CEO")"#, &CONTACTS, Utc::now())
+                .expect("valid filter");
+        let mut q = base::<ContactRow>(WorkspaceId::DEFAULT);
+        q.cond_where(condition::<ContactRow>(
+            Backend::Sqlite,
+            WorkspaceId::DEFAULT,
+            &f,
+        ));
+        let sql = q.to_string(sea_query::SqliteQueryBuilder);
+        assert!(
+            sql.contains("NOT COALESCE(\"t\".\"title\" = 'CEO', FALSE)"),
+            "{sql}"
+        );
+    }
 }

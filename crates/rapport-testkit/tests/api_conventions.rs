@@ -1,6 +1,8 @@
 //! The HTTP conventions of API.md that every resource shares: problem responses for every error,
 //! request ids and trace context, security headers, and `Idempotency-Key`.
 
+#![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
+
 use axum::Router;
 use axum::body::Body;
 use bytes::Bytes;

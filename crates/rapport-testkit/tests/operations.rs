@@ -1,6 +1,8 @@
 //! Operations endpoints: liveness, readiness (with a failing check), health, Prometheus metrics,
 //! and the error registry pages.
 
+#![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
+
 use http::StatusCode;
 use rapport_http::problem::ALL;
 use rapport_testkit::{Backend, TestApp, TestResponse, both_backends};

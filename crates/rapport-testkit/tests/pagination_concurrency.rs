@@ -2,6 +2,8 @@
 //! record that existed when it started exactly once, and no record twice, while other clients
 //! insert and delete records that sort among the ones it is reading.
 
+#![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -29,7 +31,7 @@ const SURNAMES: &[&str] = &[
 
 /// Varied last names: repeated ones (ties broken by id), suffixed ones, and some contacts with none.
 fn stable_last_name(i: usize) -> Option<String> {
-    if i % 29 == 0 {
+    if i.is_multiple_of(29) {
         return None;
     }
     let base = SURNAMES[i % SURNAMES.len()];

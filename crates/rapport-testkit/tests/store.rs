@@ -105,10 +105,10 @@ async fn keyset_pages_cover_every_row_once_in_every_direction(b: Backend) {
                     c.fields.last_name.clone().unwrap_or_default(),
                     c.fields.first_name.clone().unwrap_or_default(),
                 );
-                if sort == "last_name" {
-                    if let Some(p) = &previous {
-                        assert!(p.0 <= key.0, "{sort}: {p:?} before {key:?}");
-                    }
+                if sort == "last_name"
+                    && let Some(p) = &previous
+                {
+                    assert!(p.0 <= key.0, "{sort}: {p:?} before {key:?}");
                 }
                 previous = Some(key);
                 seen.push(c.id);

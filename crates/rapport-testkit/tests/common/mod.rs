@@ -1,7 +1,10 @@
 //! Helpers shared by the API tests: query encoding, list reading, search, and a snapshot of the
 //! tables a failing request must leave untouched.
 
-#![allow(dead_code, reason = "each test file uses a different subset of these helpers")]
+#![allow(
+    dead_code,
+    reason = "each test file uses a different subset of these helpers"
+)]
 
 use http::StatusCode;
 use rapport_testkit::{TestApp, TestResponse};
@@ -22,8 +25,15 @@ pub fn enc(s: &str) -> String {
 
 /// `GET {base}?filter=<encoded expr>`, asserting 200; returns the ids of the page.
 pub async fn filter_ids(app: &TestApp, base: &str, expr: &str) -> Vec<String> {
-    let res = app.get(&format!("{base}?limit=200&filter={}", enc(expr))).await;
-    assert_eq!(res.status, StatusCode::OK, "filter {expr:?}: {}", res.text());
+    let res = app
+        .get(&format!("{base}?limit=200&filter={}", enc(expr)))
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::OK,
+        "filter {expr:?}: {}",
+        res.text()
+    );
     ids(&res.json())
 }
 
@@ -40,13 +50,16 @@ pub fn ids(page: &Value) -> Vec<String> {
         .as_array()
         .unwrap_or_else(|| panic!("no data array: {page}"))
         .iter()
-        .map(|r| id_of(r))
+        .map(id_of)
         .collect()
 }
 
 /// A record's id.
 pub fn id_of(record: &Value) -> String {
-    record["id"].as_str().unwrap_or_else(|| panic!("no id: {record}")).to_owned()
+    record["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id: {record}"))
+        .to_owned()
 }
 
 /// Sorted copy, to compare sets of ids.
@@ -76,7 +89,10 @@ pub async fn search(app: &TestApp, q: &str, types: Option<&str>) -> Vec<(String,
         .unwrap_or_else(|| panic!("no data array: {body}"))
         .iter()
         .map(|hit| {
-            let kind = hit["type"].as_str().unwrap_or_else(|| panic!("no type: {hit}")).to_owned();
+            let kind = hit["type"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no type: {hit}"))
+                .to_owned();
             (kind, id_of(&hit["record"]))
         })
         .collect()
@@ -84,7 +100,11 @@ pub async fn search(app: &TestApp, q: &str, types: Option<&str>) -> Vec<(String,
 
 /// Ids found by a search, whatever their type.
 pub async fn search_ids(app: &TestApp, q: &str) -> Vec<String> {
-    search(app, q, None).await.into_iter().map(|(_, id)| id).collect()
+    search(app, q, None)
+        .await
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect()
 }
 
 /// Row counts of every table a contact or company write touches.
