@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod error;
 pub mod health;
 pub mod lists;
+pub mod records;
 pub mod search;
 pub mod secret;
 

@@ -1,7 +1,10 @@
 //! Search across objects: ranked hits from the store's index, loaded as records.
 
 use rapport_domain::objects::{Company, Contact};
-use rapport_store::{companies, contacts, search};
+use rapport_store::companies::CompanyRow;
+use rapport_store::contacts::ContactRow;
+use rapport_store::records::find_many;
+use rapport_store::search;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -66,8 +69,8 @@ pub async fn search(
             .map(|h| h.id)
             .collect::<Vec<Uuid>>()
     };
-    let people = contacts::find_many(&app.db, ctx.workspace_id, &ids(search::CONTACT)).await?;
-    let orgs = companies::find_many(&app.db, ctx.workspace_id, &ids(search::COMPANY)).await?;
+    let people = find_many::<ContactRow>(&app.db, ctx.workspace_id, &ids(search::CONTACT)).await?;
+    let orgs = find_many::<CompanyRow>(&app.db, ctx.workspace_id, &ids(search::COMPANY)).await?;
     Ok(hits
         .iter()
         .filter_map(|h| match h.object_type.as_str() {

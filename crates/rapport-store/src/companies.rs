@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 use rapport_domain::ids::{CompanyId, UserId, WorkspaceId};
 use rapport_domain::objects::{Address, Company, CompanyDraft};
 use rapport_domain::values::{CountryCode, CurrencyCode, DomainName, Money, Tag};
-use sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_query::SimpleExpr;
 use uuid::Uuid;
 
 use crate::cursor::CursorValue;
-use crate::db::{Db, Tx};
+use crate::db::Tx;
 use crate::error::{StoreError, is_unique_violation};
-use crate::list::{self, Column, ListParams, Listable, Page};
+use crate::list::{self, Column, Listable};
+use crate::records::{self, Table};
 use crate::search;
 
 const TABLE: &str = "companies";
@@ -39,7 +40,7 @@ pub struct CompanyRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
-    /// Only selected by [`find_for_write`].
+    /// Only selected by `records::find_for_write`.
     #[sqlx(default)]
     deleted: bool,
 }
@@ -210,110 +211,35 @@ fn write_error(e: sqlx::Error) -> StoreError {
     }
 }
 
-/// Inserts a new company with its search document.
-#[tracing::instrument(skip_all, fields(workspace_id = %ws, company_id = %c.id))]
-pub async fn insert(tx: &mut Tx, ws: WorkspaceId, c: &Company) -> Result<(), StoreError> {
-    let values = row_values(ws, c);
-    let mut q = Query::insert();
-    q.into_table(Alias::new(TABLE))
-        .columns(values.iter().map(|(n, _)| Alias::new(*n)));
-    q.values(values.into_iter().map(|(_, v)| v))
-        .map_err(|e| StoreError::Other(e.to_string()))?;
-    tx.execute(&q).await.map_err(write_error)?;
-    write_search(tx, ws, c).await
-}
+impl Table for CompanyRow {
+    type Record = Company;
+    const SEARCH_TYPE: &'static str = search::COMPANY;
 
-/// Replaces a company's fields if its version is still `expected_version`.
-#[tracing::instrument(skip_all, fields(workspace_id = %ws, company_id = %c.id))]
-pub async fn update(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    c: &Company,
-    expected_version: i64,
-) -> Result<(), StoreError> {
-    let mut q = Query::update();
-    q.table(Alias::new(TABLE));
-    for (name, value) in row_values(ws, c) {
-        if !matches!(name, "workspace_id" | "id" | "created_at") {
-            q.value(Alias::new(name), value);
-        }
+    fn into_record(self) -> Result<Company, StoreError> {
+        self.into_company()
     }
-    q.and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
-        .and_where(Expr::col(Alias::new("id")).eq(c.id.0))
-        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
-        .and_where(Expr::col(Alias::new("version")).eq(expected_version));
-    if tx.execute(&q).await.map_err(write_error)? == 0 {
-        return Err(StoreError::VersionMismatch);
+
+    fn is_deleted(&self) -> bool {
+        self.deleted
     }
-    write_search(tx, ws, c).await
-}
 
-/// Marks a company deleted or live again, bumping its version; returns the new version.
-pub async fn set_deleted(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    c: &Company,
-    deleted_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-    expected_version: i64,
-) -> Result<i64, StoreError> {
-    let mut q = Query::update();
-    q.table(Alias::new(TABLE))
-        .value(Alias::new("deleted_at"), deleted_at)
-        .value(Alias::new("updated_at"), now)
-        .value(Alias::new("version"), expected_version + 1)
-        .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
-        .and_where(Expr::col(Alias::new("id")).eq(c.id.0))
-        .and_where(Expr::col(Alias::new("version")).eq(expected_version));
-    // Restoring a company whose domain another live company took since is a conflict.
-    if tx.execute(&q).await.map_err(write_error)? == 0 {
-        return Err(StoreError::VersionMismatch);
+    fn values(ws: WorkspaceId, c: &Company) -> Vec<(&'static str, SimpleExpr)> {
+        row_values(ws, c)
     }
-    if deleted_at.is_some() {
-        search::remove(tx, ws, search::COMPANY, c.id.0).await?;
-    } else {
-        write_search(tx, ws, c).await?;
+
+    fn search_text(c: &Company) -> (String, String) {
+        let domain = c
+            .fields
+            .domain
+            .as_ref()
+            .map(|d| d.as_str().to_owned())
+            .unwrap_or_default();
+        (c.fields.name.clone(), domain)
     }
-    Ok(expected_version + 1)
-}
 
-async fn write_search(tx: &mut Tx, ws: WorkspaceId, c: &Company) -> Result<(), StoreError> {
-    let body = c
-        .fields
-        .domain
-        .as_ref()
-        .map(|d| d.as_str().to_owned())
-        .unwrap_or_default();
-    search::put(tx, ws, search::COMPANY, c.id.0, &c.fields.name, &body).await
-}
-
-fn select(ws: WorkspaceId) -> sea_query::SelectStatement {
-    let mut q = Query::select();
-    q.columns(COLUMNS.iter().map(|c| Alias::new(*c)))
-        .from(Alias::new(TABLE))
-        .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0));
-    q
-}
-
-/// A live company.
-pub async fn find(db: &Db, ws: WorkspaceId, id: CompanyId) -> Result<Option<Company>, StoreError> {
-    let mut q = select(ws);
-    q.and_where(Expr::col(Alias::new("id")).eq(id.0))
-        .and_where(Expr::col(Alias::new("deleted_at")).is_null());
-    let row: Option<CompanyRow> = db.fetch_optional(&q).await?;
-    row.map(CompanyRow::into_company).transpose()
-}
-
-/// Live companies among `ids`.
-pub async fn find_many(db: &Db, ws: WorkspaceId, ids: &[Uuid]) -> Result<Vec<Company>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    fn write_error(e: sqlx::Error) -> StoreError {
+        write_error(e)
     }
-    let mut q = select(ws);
-    q.and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()))
-        .and_where(Expr::col(Alias::new("deleted_at")).is_null());
-    let rows: Vec<CompanyRow> = db.fetch_all(&q).await?;
-    rows.into_iter().map(CompanyRow::into_company).collect()
 }
 
 /// The live company holding `domain`, inside a write transaction (to name it in a 409).
@@ -322,54 +248,5 @@ pub async fn find_by_domain(
     ws: WorkspaceId,
     domain: &DomainName,
 ) -> Result<Option<Company>, StoreError> {
-    let mut q = select(ws);
-    q.and_where(Expr::col(Alias::new("domain")).eq(domain.as_str()))
-        .and_where(Expr::col(Alias::new("deleted_at")).is_null());
-    let row: Option<CompanyRow> = tx.fetch_optional(&q).await?;
-    row.map(CompanyRow::into_company).transpose()
-}
-
-/// Whether a live company with this id exists, inside a write transaction.
-pub async fn exists_live(tx: &mut Tx, ws: WorkspaceId, id: CompanyId) -> Result<bool, StoreError> {
-    let mut q = select(ws);
-    q.and_where(Expr::col(Alias::new("id")).eq(id.0))
-        .and_where(Expr::col(Alias::new("deleted_at")).is_null());
-    Ok(tx.fetch_optional::<CompanyRow>(&q).await?.is_some())
-}
-
-/// A company inside a write transaction, deleted or not: `(company, is_deleted)`.
-pub async fn find_for_write(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    id: CompanyId,
-) -> Result<Option<(Company, bool)>, StoreError> {
-    let mut q = select(ws);
-    q.and_where(Expr::col(Alias::new("id")).eq(id.0));
-    q.expr_as(
-        Expr::col(Alias::new("deleted_at")).is_not_null(),
-        Alias::new("deleted"),
-    );
-    let Some(row) = tx.fetch_optional::<CompanyRow>(&q).await? else {
-        return Ok(None);
-    };
-    let deleted = row.deleted;
-    Ok(Some((row.into_company()?, deleted)))
-}
-
-/// A page of live companies.
-pub async fn list(
-    db: &Db,
-    ws: WorkspaceId,
-    p: ListParams<'_>,
-) -> Result<Page<Company>, StoreError> {
-    let page = list::list::<CompanyRow>(db, ws, p).await?;
-    Ok(Page {
-        items: page
-            .items
-            .into_iter()
-            .map(CompanyRow::into_company)
-            .collect::<Result<_, _>>()?,
-        next_cursor: page.next_cursor,
-        total: page.total,
-    })
+    records::find_live_by::<CompanyRow>(tx, ws, "domain", domain.as_str().into()).await
 }

@@ -9,9 +9,10 @@ use sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
 use uuid::Uuid;
 
 use crate::cursor::CursorValue;
-use crate::db::{Db, Tx};
+use crate::db::Tx;
 use crate::error::{StoreError, is_foreign_key_violation};
-use crate::list::{self, Column, ListParams, Listable, Page};
+use crate::list::{self, Column, Listable};
+use crate::records::Table;
 use crate::search;
 
 const TABLE: &str = "contacts";
@@ -39,7 +40,7 @@ pub struct ContactRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
-    /// Only selected by [`find_for_write`].
+    /// Only selected by `records::find_for_write`.
     #[sqlx(default)]
     deleted: bool,
 }
@@ -236,75 +237,44 @@ fn write_error(e: sqlx::Error) -> StoreError {
     }
 }
 
-/// Inserts a new contact with its channels and search document.
-#[tracing::instrument(skip_all, fields(workspace_id = %ws, contact_id = %c.id))]
-pub async fn insert(tx: &mut Tx, ws: WorkspaceId, c: &Contact) -> Result<(), StoreError> {
-    let values = row_values(ws, c);
-    let mut q = Query::insert();
-    q.into_table(Alias::new(TABLE))
-        .columns(values.iter().map(|(n, _)| Alias::new(*n)));
-    q.values(values.into_iter().map(|(_, v)| v))
-        .map_err(|e| StoreError::Other(e.to_string()))?;
-    tx.execute(&q).await.map_err(write_error)?;
-    write_side_rows(tx, ws, c).await
+impl Table for ContactRow {
+    type Record = Contact;
+    const SEARCH_TYPE: &'static str = search::CONTACT;
+
+    fn into_record(self) -> Result<Contact, StoreError> {
+        self.into_contact()
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.deleted
+    }
+
+    fn values(ws: WorkspaceId, c: &Contact) -> Vec<(&'static str, SimpleExpr)> {
+        row_values(ws, c)
+    }
+
+    fn search_text(c: &Contact) -> (String, String) {
+        let f = &c.fields;
+        let mut body: Vec<String> = f
+            .emails
+            .iter()
+            .map(|e| e.address.as_str().to_owned())
+            .collect();
+        body.extend(f.phones.iter().map(|p| p.number.digits().to_owned()));
+        (f.display_name(), body.join(" "))
+    }
+
+    fn write_error(e: sqlx::Error) -> StoreError {
+        write_error(e)
+    }
+
+    async fn write_side_rows(tx: &mut Tx, ws: WorkspaceId, c: &Contact) -> Result<(), StoreError> {
+        write_channels(tx, ws, c).await
+    }
 }
 
-/// Replaces a contact's fields if its version is still `expected_version`; `c.version` must be the
-/// new version.
-#[tracing::instrument(skip_all, fields(workspace_id = %ws, contact_id = %c.id))]
-pub async fn update(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    c: &Contact,
-    expected_version: i64,
-) -> Result<(), StoreError> {
-    let mut q = Query::update();
-    q.table(Alias::new(TABLE));
-    for (name, value) in row_values(ws, c) {
-        if !matches!(name, "workspace_id" | "id" | "created_at") {
-            q.value(Alias::new(name), value);
-        }
-    }
-    q.and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
-        .and_where(Expr::col(Alias::new("id")).eq(c.id.0))
-        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
-        .and_where(Expr::col(Alias::new("version")).eq(expected_version));
-    if tx.execute(&q).await.map_err(write_error)? == 0 {
-        return Err(StoreError::VersionMismatch);
-    }
-    write_side_rows(tx, ws, c).await
-}
-
-/// Marks a contact deleted (`Some(time)`) or live again (`None`), bumping its version; returns the
-/// new version. Fails with `VersionMismatch` when `expected_version` no longer holds.
-pub async fn set_deleted(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    c: &Contact,
-    deleted_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-    expected_version: i64,
-) -> Result<i64, StoreError> {
-    let mut q = Query::update();
-    q.table(Alias::new(TABLE))
-        .value(Alias::new("deleted_at"), deleted_at)
-        .value(Alias::new("updated_at"), now)
-        .value(Alias::new("version"), expected_version + 1)
-        .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
-        .and_where(Expr::col(Alias::new("id")).eq(c.id.0))
-        .and_where(Expr::col(Alias::new("version")).eq(expected_version));
-    if tx.execute(&q).await? == 0 {
-        return Err(StoreError::VersionMismatch);
-    }
-    if deleted_at.is_some() {
-        search::remove(tx, ws, search::CONTACT, c.id.0).await?;
-    } else {
-        write_search(tx, ws, c).await?;
-    }
-    Ok(expected_version + 1)
-}
-
-async fn write_side_rows(tx: &mut Tx, ws: WorkspaceId, c: &Contact) -> Result<(), StoreError> {
+/// Every email address and phone number of the contact, for exact lookups by filters.
+async fn write_channels(tx: &mut Tx, ws: WorkspaceId, c: &Contact) -> Result<(), StoreError> {
     let del = Query::delete()
         .from_table(Alias::new("contact_channels"))
         .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
@@ -333,87 +303,5 @@ async fn write_side_rows(tx: &mut Tx, ws: WorkspaceId, c: &Contact) -> Result<()
         }
         tx.execute(&ins).await?;
     }
-    write_search(tx, ws, c).await
-}
-
-async fn write_search(tx: &mut Tx, ws: WorkspaceId, c: &Contact) -> Result<(), StoreError> {
-    let f = &c.fields;
-    let mut body: Vec<String> = f
-        .emails
-        .iter()
-        .map(|e| e.address.as_str().to_owned())
-        .collect();
-    body.extend(f.phones.iter().map(|p| p.number.digits().to_owned()));
-    search::put(
-        tx,
-        ws,
-        search::CONTACT,
-        c.id.0,
-        &f.display_name(),
-        &body.join(" "),
-    )
-    .await
-}
-
-fn select_by_ids(ws: WorkspaceId, ids: &[Uuid], live_only: bool) -> sea_query::SelectStatement {
-    let mut q = Query::select();
-    q.columns(COLUMNS.iter().map(|c| Alias::new(*c)))
-        .from(Alias::new(TABLE))
-        .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
-        .and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()));
-    if live_only {
-        q.and_where(Expr::col(Alias::new("deleted_at")).is_null());
-    }
-    q
-}
-
-/// A live contact.
-pub async fn find(db: &Db, ws: WorkspaceId, id: ContactId) -> Result<Option<Contact>, StoreError> {
-    let row: Option<ContactRow> = db.fetch_optional(&select_by_ids(ws, &[id.0], true)).await?;
-    row.map(ContactRow::into_contact).transpose()
-}
-
-/// Live contacts among `ids` (in no particular order).
-pub async fn find_many(db: &Db, ws: WorkspaceId, ids: &[Uuid]) -> Result<Vec<Contact>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows: Vec<ContactRow> = db.fetch_all(&select_by_ids(ws, ids, true)).await?;
-    rows.into_iter().map(ContactRow::into_contact).collect()
-}
-
-/// A contact inside a write transaction, deleted or not: `(contact, is_deleted)`.
-pub async fn find_for_write(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    id: ContactId,
-) -> Result<Option<(Contact, bool)>, StoreError> {
-    let mut q = select_by_ids(ws, &[id.0], false);
-    q.expr_as(
-        Expr::col(Alias::new("deleted_at")).is_not_null(),
-        Alias::new("deleted"),
-    );
-    let Some(row) = tx.fetch_optional::<ContactRow>(&q).await? else {
-        return Ok(None);
-    };
-    let deleted = row.deleted;
-    Ok(Some((row.into_contact()?, deleted)))
-}
-
-/// A page of live contacts.
-pub async fn list(
-    db: &Db,
-    ws: WorkspaceId,
-    p: ListParams<'_>,
-) -> Result<Page<Contact>, StoreError> {
-    let page = list::list::<ContactRow>(db, ws, p).await?;
-    Ok(Page {
-        items: page
-            .items
-            .into_iter()
-            .map(ContactRow::into_contact)
-            .collect::<Result<_, _>>()?,
-        next_cursor: page.next_cursor,
-        total: page.total,
-    })
+    Ok(())
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod idempotency;
 pub mod list;
 pub mod migrate;
+pub mod records;
 pub mod search;
 pub mod workspaces;
 

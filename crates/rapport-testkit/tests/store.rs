@@ -8,10 +8,12 @@ use rapport_domain::ids::{ContactId, WorkspaceId};
 use rapport_domain::objects::{Contact, ContactDraft, time};
 use rapport_domain::query::parse_sort;
 use rapport_domain::schema::CONTACTS;
+use rapport_store::contacts::ContactRow;
 use rapport_store::idempotency::{self, Claim, StoredResponse};
 use rapport_store::list::ListParams;
 use rapport_store::migrate::{self, SchemaState};
-use rapport_store::{Db, DbConfig, StoreError, contacts, search, workspaces};
+use rapport_store::records;
+use rapport_store::{Db, DbConfig, StoreError, search, workspaces};
 use rapport_testkit::{Backend, TestDb, both_backends};
 use serde_json::json;
 
@@ -44,7 +46,9 @@ fn contact(first: &str, last: &str) -> Contact {
 
 async fn insert(db: &Db, c: &Contact) {
     let mut tx = db.begin().await.expect("begin");
-    contacts::insert(&mut tx, WS, c).await.expect("insert");
+    records::insert::<ContactRow>(&mut tx, WS, c)
+        .await
+        .expect("insert");
     tx.commit().await.expect("commit");
 }
 
@@ -87,7 +91,7 @@ async fn keyset_pages_cover_every_row_once_in_every_direction(b: Backend) {
         let (mut seen, mut cursor, mut previous) =
             (Vec::new(), None::<String>, None::<(String, String)>);
         loop {
-            let page = contacts::list(
+            let page = records::list::<ContactRow>(
                 &db,
                 WS,
                 ListParams {
@@ -138,11 +142,11 @@ async fn a_stale_version_changes_nothing(b: Backend) {
     renamed.version = 2;
     let mut tx = db.begin().await.expect("begin");
     assert!(matches!(
-        contacts::update(&mut tx, WS, &renamed, 5).await,
+        records::update::<ContactRow>(&mut tx, WS, &renamed, 5).await,
         Err(StoreError::VersionMismatch)
     ));
     drop(tx);
-    let stored = contacts::find(&db, WS, c.id)
+    let stored = records::find::<ContactRow>(&db, WS, c.id.0)
         .await
         .expect("find")
         .expect("exists");
@@ -166,7 +170,7 @@ async fn search_follows_writes_and_deletes_in_the_same_transaction(b: Backend) {
     renamed.fields.first_name = Some("Natalia".into());
     renamed.version = 2;
     let mut tx = db.begin().await.expect("begin");
-    contacts::update(&mut tx, WS, &renamed, 1)
+    records::update::<ContactRow>(&mut tx, WS, &renamed, 1)
         .await
         .expect("update");
     drop(tx);
@@ -179,7 +183,7 @@ async fn search_follows_writes_and_deletes_in_the_same_transaction(b: Backend) {
 
     let mut tx = db.begin().await.expect("begin");
     let now = time::now_millis();
-    contacts::set_deleted(&mut tx, WS, &c, Some(now), now, 1)
+    records::set_deleted::<ContactRow>(&mut tx, WS, &c, Some(now), now, 1)
         .await
         .expect("delete");
     tx.commit().await.expect("commit");

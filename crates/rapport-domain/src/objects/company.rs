@@ -68,6 +68,8 @@ pub struct Company {
     pub version: i64,
 }
 
+crate::impl_record!(Company, CompanyId, CompanyDraft);
+
 /// The fields a client may send.
 pub const WRITABLE: &[&str] = &[
     "name",

@@ -88,6 +88,8 @@ pub struct Contact {
     pub version: i64,
 }
 
+crate::impl_record!(Contact, ContactId, ContactDraft);
+
 /// The fields a client may send.
 pub const WRITABLE: &[&str] = &[
     "first_name",

@@ -10,9 +10,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rapport_app::config::Config;
-use rapport_app::{App, Ctx, companies, contacts};
+use rapport_app::records::create_many;
+use rapport_app::{App, Ctx};
 use rapport_domain::ids::CompanyId;
-use rapport_domain::objects::{Address, CompanyDraft, ContactDraft, EmailEntry, PhoneEntry};
+use rapport_domain::objects::{
+    Address, Company, CompanyDraft, Contact, ContactDraft, EmailEntry, PhoneEntry,
+};
 use rapport_domain::values::{
     CountryCode, CurrencyCode, DomainName, EmailAddress, LifecycleStage, Money, PhoneE164, Tag,
 };
@@ -163,7 +166,7 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
         let drafts = (i..i + n)
             .map(|k| company(&mut rng, k))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let created = companies::create_many(&app, &ctx, drafts)
+        let created = create_many::<Company>(&app, &ctx, drafts)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         made.extend(created.into_iter().map(|c| {
@@ -192,7 +195,7 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
                 contact(&mut rng, k, company)
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        contacts::create_many(&app, &ctx, drafts)
+        create_many::<Contact>(&app, &ctx, drafts)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         i += n;

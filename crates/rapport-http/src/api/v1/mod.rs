@@ -2,7 +2,7 @@
 
 pub mod companies;
 pub mod contacts;
-pub mod records;
+pub mod resource;
 pub mod search;
 
 use utoipa_axum::router::OpenApiRouter;

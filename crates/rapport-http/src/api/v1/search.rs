@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::records::Problems;
+use super::resource::Problems;
 use crate::extract::{ApiQuery, RequestCtx};
 use crate::problem::{self, ApiError, Problem};
 use crate::state::AppState;

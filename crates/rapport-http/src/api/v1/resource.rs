@@ -273,3 +273,130 @@ pub enum Problems {
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),
 }
+
+/// Generates one object's handlers and `router()`: list, create, get, update, delete, restore and
+/// search, each documented for OpenAPI. Handlers stay concrete functions (utoipa documents
+/// functions), so each object names its own; everything they do is in the shared code above and in
+/// `rapport_app::records`. The calling module imports what the handlers use (see `contacts.rs`).
+macro_rules! record_resource {
+    (
+        record: $record:ty,
+        draft: $draft:ty,
+        tag: $tag:literal,
+        known: $known:expr,
+        paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal $(,)? },
+        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident $(,)? } $(,)?
+    ) => {
+        /// The routes of this object.
+        pub fn router() -> OpenApiRouter<AppState> {
+            OpenApiRouter::new()
+                .routes(routes!($list, $create))
+                .routes(routes!($get, $update, $delete))
+                .routes(routes!($restore))
+                .routes(routes!($search))
+        }
+
+        /// List records.
+        #[utoipa::path(get, path = $collection_path, tag = $tag, params(ListQuery),
+            responses((status = 200, body = ListEnvelope, description = "A page of records"), Problems))]
+        pub async fn $list(
+            State(s): State<AppState>,
+            RequestCtx(ctx): RequestCtx,
+            OriginalUri(uri): OriginalUri,
+            ApiQuery(q): ApiQuery<ListQuery>,
+        ) -> Result<Response, ApiError> {
+            let fields = Fields::from_query(q.fields.as_deref(), $known)?;
+            let page = records::list::<$record>(&s.app, &ctx, q.input()).await?;
+            Ok(resource::page(page, fields.as_ref(), Some(&uri)))
+        }
+
+        /// Create a record.
+        #[utoipa::path(post, path = $collection_path, tag = $tag, request_body = $draft,
+            params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+            responses((status = 201, body = $record, description = "Created"), Problems))]
+        pub async fn $create(
+            State(s): State<AppState>,
+            RequestCtx(ctx): RequestCtx,
+            JsonBody(body): JsonBody,
+        ) -> Result<Response, ApiError> {
+            let c = records::create::<$record>(&s.app, &ctx, body).await?;
+            Ok(resource::created(
+                &c,
+                c.version,
+                &format!(concat!($collection_path, "/{}"), c.id),
+            ))
+        }
+
+        /// Get a record.
+        #[utoipa::path(get, path = $item_path, tag = $tag, params(("id" = String, Path), GetQuery,
+            ("If-None-Match" = Option<String>, Header, description = "ETag of your copy: 304 when unchanged")),
+            responses((status = 200, body = $record), (status = 304, description = "Not modified"), Problems))]
+        pub async fn $get(
+            State(s): State<AppState>,
+            RequestCtx(ctx): RequestCtx,
+            Path(raw): Path<String>,
+            inm: IfNoneMatch,
+            ApiQuery(q): ApiQuery<GetQuery>,
+        ) -> Result<Response, ApiError> {
+            let fields = Fields::from_query(q.fields.as_deref(), $known)?;
+            let c = records::get::<$record>(&s.app, &ctx, ids::parse(&raw)?).await?;
+            Ok(resource::conditional(&inm, &c, c.version, fields.as_ref()))
+        }
+
+        /// Update a record (JSON merge patch).
+        #[utoipa::path(patch, path = $item_path, tag = $tag, request_body(content = $draft, content_type = "application/merge-patch+json"),
+            params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "Only if still at this ETag")),
+            responses((status = 200, body = $record), Problems))]
+        pub async fn $update(
+            State(s): State<AppState>,
+            RequestCtx(ctx): RequestCtx,
+            Path(raw): Path<String>,
+            IfMatch(if_match): IfMatch,
+            JsonBody(patch): JsonBody,
+        ) -> Result<Response, ApiError> {
+            let c = records::update::<$record>(&s.app, &ctx, ids::parse(&raw)?, patch, if_match).await?;
+            Ok(resource::record(StatusCode::OK, &c, c.version, None))
+        }
+
+        /// Delete a record (soft: restore brings it back).
+        #[utoipa::path(delete, path = $item_path, tag = $tag,
+            params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "Only if still at this ETag")),
+            responses((status = 204, description = "Deleted"), Problems))]
+        pub async fn $delete(
+            State(s): State<AppState>,
+            RequestCtx(ctx): RequestCtx,
+            Path(raw): Path<String>,
+            IfMatch(if_match): IfMatch,
+        ) -> Result<Response, ApiError> {
+            records::delete::<$record>(&s.app, &ctx, ids::parse(&raw)?, if_match).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+
+        /// Restore a deleted record.
+        #[utoipa::path(post, path = $restore_path, tag = $tag, params(("id" = String, Path)),
+            responses((status = 200, body = $record), Problems))]
+        pub async fn $restore(
+            State(s): State<AppState>,
+            RequestCtx(ctx): RequestCtx,
+            Path(raw): Path<String>,
+        ) -> Result<Response, ApiError> {
+            let c = records::restore::<$record>(&s.app, &ctx, ids::parse(&raw)?).await?;
+            Ok(resource::record(StatusCode::OK, &c, c.version, None))
+        }
+
+        /// List records with the parameters in a JSON body.
+        #[utoipa::path(post, path = $search_path, tag = $tag, request_body = SearchBody,
+            responses((status = 200, body = ListEnvelope), Problems))]
+        pub async fn $search(
+            State(s): State<AppState>,
+            RequestCtx(ctx): RequestCtx,
+            JsonBody(body): JsonBody,
+        ) -> Result<Response, ApiError> {
+            let body = SearchBody::parse(body)?;
+            let fields = Fields::parse(body.fields.iter().map(String::as_str), $known)?;
+            let page = records::list::<$record>(&s.app, &ctx, body.input()).await?;
+            Ok(resource::page(page, fields.as_ref(), None))
+        }
+    };
+}
+pub(crate) use record_resource;

@@ -1,0 +1,234 @@
+//! The use cases every object shares, written once: create, get, update (JSON merge patch with
+//! optimistic versions), soft delete, restore, list. Each object adds only its hooks: how a body
+//! becomes a draft, what to check against other records, how to explain a refused write.
+
+use rapport_domain::objects::{Record, merge_patch, time};
+use rapport_domain::schema::ObjectSchema;
+use rapport_domain::validation::FieldError;
+use rapport_store::list::Page;
+use rapport_store::records::{self, Table};
+use rapport_store::{StoreError, Tx};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::lists::{ListInput, ListRequest};
+
+/// How often an update without `If-Match` retries when another write slipped in between.
+const RETRIES: usize = 3;
+
+/// An object the use cases can handle.
+pub trait Object: Record {
+    /// Where it is stored.
+    type Table: Table<Record = Self>;
+    /// Its filterable and sortable fields.
+    const SCHEMA: &'static ObjectSchema;
+
+    /// Parses a create body, or a record after a merge patch, listing every problem.
+    fn parse(app: &App, body: Value) -> Result<Self::Draft, Vec<FieldError>>;
+
+    /// Checks a draft against other records before it is written (references, uniqueness);
+    /// `own` is the record's id.
+    fn check(
+        tx: &mut Tx,
+        ctx: &Ctx,
+        draft: &Self::Draft,
+        own: Uuid,
+    ) -> impl Future<Output = Result<(), AppError>> + Send;
+
+    /// Explains a write the database refused (a race the checks could not see).
+    fn explain(
+        app: &App,
+        ctx: &Ctx,
+        e: StoreError,
+        draft: &Self::Draft,
+    ) -> impl Future<Output = AppError> + Send {
+        let _ = (app, ctx, draft);
+        async move { AppError::from(e) }
+    }
+}
+
+fn not_an_object() -> AppError {
+    AppError::Validation(vec![FieldError {
+        pointer: "/".into(),
+        code: "invalid_type".into(),
+        message: "a merge patch must be a JSON object".into(),
+    }])
+}
+
+fn check_version(if_match: Option<i64>, current: i64) -> Result<(), AppError> {
+    match if_match {
+        Some(v) if v != current => Err(AppError::PreconditionFailed {
+            current_version: current,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Creates a record from a JSON body.
+#[tracing::instrument(skip_all, fields(object = O::SCHEMA.name, workspace_id = %ctx.workspace_id))]
+pub async fn create<O: Object>(app: &App, ctx: &Ctx, body: Value) -> Result<O, AppError> {
+    let draft = O::parse(app, body).map_err(AppError::Validation)?;
+    let record = O::create(draft, time::now_millis());
+    let mut tx = app.db.begin().await?;
+    O::check(&mut tx, ctx, record.fields(), record.id()).await?;
+    if let Err(e) = records::insert::<O::Table>(&mut tx, ctx.workspace_id, &record).await {
+        drop(tx);
+        return Err(O::explain(app, ctx, e, record.fields()).await);
+    }
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// Creates many records in one transaction (seed, batch and import paths); all or nothing.
+pub async fn create_many<O: Object>(
+    app: &App,
+    ctx: &Ctx,
+    drafts: Vec<O::Draft>,
+) -> Result<Vec<O>, AppError> {
+    let now = time::now_millis();
+    let mut tx = app.db.begin().await?;
+    let mut out = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let record = O::create(draft, now);
+        O::check(&mut tx, ctx, record.fields(), record.id()).await?;
+        if let Err(e) = records::insert::<O::Table>(&mut tx, ctx.workspace_id, &record).await {
+            drop(tx);
+            return Err(O::explain(app, ctx, e, record.fields()).await);
+        }
+        out.push(record);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// A live record.
+pub async fn get<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, AppError> {
+    records::find::<O::Table>(&app.db, ctx.workspace_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Applies a JSON merge patch; with `if_match`, only to that version. A patch that changes
+/// nothing leaves the version as it is.
+#[tracing::instrument(skip_all, fields(object = O::SCHEMA.name, workspace_id = %ctx.workspace_id, id = %id))]
+pub async fn update<O: Object>(
+    app: &App,
+    ctx: &Ctx,
+    id: Uuid,
+    patch: Value,
+    if_match: Option<i64>,
+) -> Result<O, AppError> {
+    if !patch.is_object() {
+        return Err(not_an_object());
+    }
+    for _ in 0..RETRIES {
+        let mut tx = app.db.begin().await?;
+        let Some((current, false)) =
+            records::find_for_write::<O::Table>(&mut tx, ctx.workspace_id, id).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        check_version(if_match, current.version())?;
+        let mut doc = serde_json::to_value(current.fields())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        merge_patch::apply(&mut doc, &patch);
+        let draft = O::parse(app, doc).map_err(AppError::Validation)?;
+        if &draft == current.fields() {
+            return Ok(current);
+        }
+        O::check(&mut tx, ctx, &draft, id).await?;
+        let expected = current.version();
+        let next = current.revised(draft, time::now_millis());
+        match records::update::<O::Table>(&mut tx, ctx.workspace_id, &next, expected).await {
+            Ok(()) => {
+                tx.commit().await?;
+                return Ok(next);
+            }
+            Err(StoreError::VersionMismatch) if if_match.is_none() => {}
+            Err(StoreError::VersionMismatch) => {
+                return Err(AppError::PreconditionFailed {
+                    current_version: expected + 1,
+                });
+            }
+            Err(e) => {
+                drop(tx);
+                return Err(O::explain(app, ctx, e, next.fields()).await);
+            }
+        }
+    }
+    Err(AppError::Unavailable(
+        "the record is changing too often; retry".into(),
+    ))
+}
+
+/// Soft-deletes a record (restore brings it back).
+pub async fn delete<O: Object>(
+    app: &App,
+    ctx: &Ctx,
+    id: Uuid,
+    if_match: Option<i64>,
+) -> Result<(), AppError> {
+    let mut tx = app.db.begin().await?;
+    let Some((current, false)) =
+        records::find_for_write::<O::Table>(&mut tx, ctx.workspace_id, id).await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    check_version(if_match, current.version())?;
+    let now = time::now_millis();
+    records::set_deleted::<O::Table>(
+        &mut tx,
+        ctx.workspace_id,
+        &current,
+        Some(now),
+        now,
+        current.version(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Brings a soft-deleted record back (a live one is returned as it is), after the same checks as
+/// a write (a company's domain may have been taken meanwhile).
+pub async fn restore<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, AppError> {
+    let mut tx = app.db.begin().await?;
+    let Some((current, deleted)) =
+        records::find_for_write::<O::Table>(&mut tx, ctx.workspace_id, id).await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    if !deleted {
+        return Ok(current);
+    }
+    O::check(&mut tx, ctx, current.fields(), id).await?;
+    let now = time::now_millis();
+    match records::set_deleted::<O::Table>(
+        &mut tx,
+        ctx.workspace_id,
+        &current,
+        None,
+        now,
+        current.version(),
+    )
+    .await
+    {
+        Ok(version) => {
+            tx.commit().await?;
+            Ok(current.touched(version, now))
+        }
+        Err(e) => {
+            drop(tx);
+            Err(O::explain(app, ctx, e, current.fields()).await)
+        }
+    }
+}
+
+/// A page of live records.
+pub async fn list<O: Object>(app: &App, ctx: &Ctx, input: ListInput) -> Result<Page<O>, AppError> {
+    let req = ListRequest::parse(input, O::SCHEMA)?;
+    Ok(records::list::<O::Table>(&app.db, ctx.workspace_id, req.params()).await?)
+}
