@@ -11,10 +11,12 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
 use crate::api::docs::{ApiDoc, DOCS_PATH, OPENAPI_PATH};
+use crate::middleware::body_log::BodyLimit;
 use crate::middleware::security_headers::Hsts;
 use crate::middleware::timeout::RequestTimeout;
 use crate::middleware::{
-    access_log, idempotency, panic, problem_context, request_id, security_headers, timeout,
+    access_log, body_log, idempotency, panic, problem_context, request_id, security_headers,
+    timeout,
 };
 use crate::problem::{self, Problem};
 use crate::state::AppState;
@@ -45,6 +47,14 @@ pub fn build(state: AppState) -> Router {
     let config = state.app.config.clone();
     let (routes, openapi) = documented();
     // Layers wrap what is above them: the last added meets the request first.
+    let routes = if config.log.log_bodies {
+        routes.layer(from_fn_with_state(
+            BodyLimit(config.server.max_body_bytes),
+            body_log::record,
+        ))
+    } else {
+        routes
+    };
     routes
         .merge(
             // The public validator is another host: no call leaves this server.

@@ -19,14 +19,22 @@ const BIN: &str = env!("CARGO_BIN_EXE_rapport");
 struct Server {
     child: Child,
     addr: SocketAddr,
+    /// Every line the server logged so far.
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     /// Starts the server on `url` (port chosen by the OS) and waits for its "listening" line.
     fn start(url: &str, cwd: &Path) -> Server {
+        Self::start_with(url, cwd, &[])
+    }
+
+    /// Starts the server with extra environment variables.
+    fn start_with(url: &str, cwd: &Path, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .arg("serve")
             .current_dir(cwd)
+            .envs(env.iter().copied())
             .env("RAPPORT_DATABASE__URL", url)
             .env("RAPPORT_DATABASE__AUTO_MIGRATE", "true")
             .env("RAPPORT_SERVER__LISTEN", "127.0.0.1:0")
@@ -35,8 +43,9 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start rapport");
-        let addr = wait_for_listening(&mut child);
-        Server { child, addr }
+        let log = Arc::default();
+        let addr = wait_for_listening(&mut child, Arc::clone(&log));
+        Server { child, addr, log }
     }
 
     fn url(&self, path: &str) -> String {
@@ -75,12 +84,13 @@ impl Drop for Server {
 
 /// Reads the JSON log until the "listening" line; keeps draining stdout afterwards so the server
 /// never blocks on a full pipe.
-fn wait_for_listening(child: &mut Child) -> SocketAddr {
+fn wait_for_listening(child: &mut Child, log: Arc<Mutex<Vec<String>>>) -> SocketAddr {
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut sent = false;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            log.lock().expect("log lock").push(line.clone());
             if !sent
                 && let Ok(v) = serde_json::from_str::<Value>(&line)
                 && v["message"] == "listening"
@@ -220,7 +230,7 @@ async fn serve_needs_no_setup_and_is_ready_within_two_seconds() {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start");
-    let addr = wait_for_listening(&mut child);
+    let addr = wait_for_listening(&mut child, Arc::default());
     let res = client()
         .get(format!("http://{addr}/readyz"))
         .send()
@@ -236,6 +246,43 @@ async fn serve_needs_no_setup_and_is_ready_within_two_seconds() {
     );
     // Generous bound for a loaded CI machine: the contract is "within 2 s of the build".
     assert!(elapsed < Duration::from_secs(2), "ready after {elapsed:?}");
+}
+
+#[tokio::test]
+async fn bodies_are_logged_only_when_log_bodies_is_on() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let http = client();
+    for (setting, expected) in [("false", false), ("true", true)] {
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join(format!("bodies-{setting}.db")).display()
+        );
+        let server = Server::start_with(&url, dir.path(), &[("RAPPORT_LOG__LOG_BODIES", setting)]);
+        let res = http
+            .post(server.url("/api/v1/contacts"))
+            .json(&json!({"first_name": "Bodylogged"}))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(res.status(), 201);
+        std::thread::sleep(Duration::from_millis(300));
+        let log = server.log.lock().expect("log").clone();
+        let logged = log
+            .iter()
+            .filter(|l| l.contains("rapport::bodies") && l.contains("Bodylogged"))
+            .count();
+        assert_eq!(
+            logged >= 2,
+            expected,
+            "log_bodies={setting}: {logged} body lines"
+        );
+        assert!(
+            log.iter()
+                .any(|l| l.contains("\"route\":\"/api/v1/contacts\"")
+                    && l.contains("\"status\":201")),
+            "the access log line is there either way"
+        );
+    }
 }
 
 fn run(args: &[&str], env: &[(&str, &str)], cwd: &Path) -> std::process::Output {
