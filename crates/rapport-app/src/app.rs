@@ -59,7 +59,14 @@ impl App {
                 )));
             }
         }
-        workspaces::ensure(&self.db, WorkspaceId::DEFAULT, "Default").await
+        workspaces::ensure(&self.db, WorkspaceId::DEFAULT, "Default").await?;
+        let started = Instant::now();
+        self.db.refresh_statistics().await?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "planner statistics refreshed"
+        );
+        Ok(())
     }
 
     /// The configured default phone region.

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::{CompanyId, ContactId, UserId, WorkspaceId};
 use rapport_domain::objects::{Address, Contact, ContactDraft, EmailEntry, PhoneEntry};
-use rapport_domain::values::{CountryCode, LifecycleStage, Tag};
+use rapport_domain::values::{CountryCode, LifecycleStage, PhoneE164, Tag};
 use sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
 use uuid::Uuid;
 
@@ -76,13 +76,32 @@ fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// A phone entry as stored: read without re-running the phone library (see `PhoneE164::from_stored`).
+#[derive(serde::Deserialize)]
+struct StoredPhone {
+    number: String,
+    label: Option<String>,
+}
+
+fn stored_phones(json: &str) -> Result<Vec<PhoneEntry>, StoreError> {
+    let raw: Vec<StoredPhone> = serde_json::from_str(json).map_err(|e| corrupt("phones", e))?;
+    raw.into_iter()
+        .map(|p| {
+            let number = PhoneE164::from_stored(&p.number).map_err(|e| corrupt("phones", e))?;
+            Ok(PhoneEntry {
+                number,
+                label: p.label,
+            })
+        })
+        .collect()
+}
+
 impl ContactRow {
     /// The domain record.
     pub fn into_contact(self) -> Result<Contact, StoreError> {
         let emails: Vec<EmailEntry> =
             serde_json::from_str(&self.emails).map_err(|e| corrupt("emails", e))?;
-        let phones: Vec<PhoneEntry> =
-            serde_json::from_str(&self.phones).map_err(|e| corrupt("phones", e))?;
+        let phones = stored_phones(&self.phones)?;
         let tags: Vec<Tag> = serde_json::from_str(&self.tags).map_err(|e| corrupt("tags", e))?;
         let country = match self.address_country {
             Some(c) => Some(CountryCode::parse(&c).map_err(|e| corrupt("country", e))?),

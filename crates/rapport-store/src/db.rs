@@ -250,6 +250,21 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes the query planner's statistics. SQLite has none until `ANALYZE` runs, and without
+    /// them it drives a selective filter (`email eq`) from the sort index and scans a million rows.
+    /// The analysis is sampled (`analysis_limit`): under a second at a million contacts, holding
+    /// the write lock that long. PostgreSQL's autovacuum keeps its own statistics.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        if let Pools::Sqlite { write, .. } = &self.pools {
+            let mut conn = write.acquire().await?;
+            sqlx::query("PRAGMA analysis_limit = 1000")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("ANALYZE").execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
     /// Occupancy of each pool.
     pub fn pool_stats(&self) -> Vec<PoolStats> {
         fn stats<DB: sqlx::Database>(name: &'static str, p: &sqlx::Pool<DB>) -> PoolStats {

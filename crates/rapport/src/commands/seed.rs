@@ -202,6 +202,10 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
         progress.inc(n);
     }
     progress.finish();
+    app.db
+        .refresh_statistics()
+        .await
+        .context("refreshing planner statistics")?;
     app.db.close().await;
     eprintln!(
         "seeded {} companies and {} contacts in {:.1} s",

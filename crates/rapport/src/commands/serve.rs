@@ -8,8 +8,8 @@ use rapport_app::config::Config;
 use rapport_http::{AppState, BuildInfo};
 use tokio_util::sync::CancellationToken;
 
-/// How often expired idempotency records are pruned.
-const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How often maintenance runs: expired idempotency records pruned, planner statistics refreshed.
+const MAINTAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     if config.database.sqlite_synchronous == "normal" && config.database.url.0.starts_with("sqlite")
@@ -38,7 +38,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     );
     let router = rapport_http::build(state);
     let stop = CancellationToken::new();
-    let pruner = tokio::spawn(prune_idempotency(app.clone(), stop.clone()));
+    let maintenance = tokio::spawn(maintain(app.clone(), stop.clone()));
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -67,7 +67,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         }
     }
     stop.cancel();
-    let _ = pruner.await;
+    let _ = maintenance.await;
     app.db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -88,8 +88,10 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
-async fn prune_idempotency(app: App, stop: CancellationToken) {
-    let mut tick = tokio::time::interval(PRUNE_EVERY);
+async fn maintain(app: App, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(MAINTAIN_EVERY);
+    // The first tick is immediate; start-up already did this work.
+    tick.tick().await;
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
@@ -98,6 +100,9 @@ async fn prune_idempotency(app: App, stop: CancellationToken) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "idempotency pruning failed"),
             },
+        }
+        if let Err(e) = app.db.refresh_statistics().await {
+            tracing::warn!(error = %e, "refreshing planner statistics failed");
         }
     }
 }
