@@ -205,6 +205,17 @@ pub struct ListEnvelope {
     pub total_estimate: Option<i64>,
 }
 
+/// The list envelope as it is written: `data` is the records themselves, or their projections.
+#[derive(Serialize)]
+struct Envelope<D> {
+    data: D,
+    next_cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<Option<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_estimate: Option<i64>,
+}
+
 /// A page as the list envelope, with `Link: <...>; rel="next"` when `uri` is given (GET lists).
 pub fn page<T: Serialize>(page: Page<T>, fields: Option<&Fields>, uri: Option<&Uri>) -> Response {
     let (total, total_estimate) = match page.total {
@@ -216,13 +227,27 @@ pub fn page<T: Serialize>(page: Page<T>, fields: Option<&Fields>, uri: Option<&U
         (Some(cursor), Some(uri)) => Some(next_link(uri, cursor)),
         _ => None,
     };
-    let body = ListEnvelope {
-        data: page.items.iter().map(|r| to_json(r, fields)).collect(),
-        next_cursor: page.next_cursor,
-        total,
-        total_estimate,
+    let next_cursor = page.next_cursor;
+    // Without a projection the records serialise straight to bytes, with no intermediate maps.
+    let mut res = match fields {
+        None => Json(Envelope {
+            data: page.items,
+            next_cursor,
+            total,
+            total_estimate,
+        })
+        .into_response(),
+        Some(f) => {
+            let data: Vec<Value> = page.items.iter().map(|r| to_json(r, Some(f))).collect();
+            Json(Envelope {
+                data,
+                next_cursor,
+                total,
+                total_estimate,
+            })
+            .into_response()
+        }
     };
-    let mut res = Json(body).into_response();
     if let Some(link) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
         res.headers_mut().insert(header::LINK, link);
     }
