@@ -58,12 +58,24 @@ fn not_an_object() -> AppError {
     }])
 }
 
-fn check_version(if_match: Option<i64>, current: i64) -> Result<(), AppError> {
+/// The live record a write starts from: 404 when missing or deleted, 412 when `If-Match` names
+/// another version.
+async fn live_for_write<O: Object>(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: Uuid,
+    if_match: Option<i64>,
+) -> Result<O, AppError> {
+    let Some((current, false)) =
+        records::find_for_write::<O::Table>(tx, ctx.workspace_id, id).await?
+    else {
+        return Err(AppError::NotFound);
+    };
     match if_match {
-        Some(v) if v != current => Err(AppError::PreconditionFailed {
-            current_version: current,
+        Some(v) if v != current.version() => Err(AppError::PreconditionFailed {
+            current_version: current.version(),
         }),
-        _ => Ok(()),
+        _ => Ok(current),
     }
 }
 
@@ -126,12 +138,7 @@ pub async fn update<O: Object>(
     }
     for _ in 0..RETRIES {
         let mut tx = app.db.begin().await?;
-        let Some((current, false)) =
-            records::find_for_write::<O::Table>(&mut tx, ctx.workspace_id, id).await?
-        else {
-            return Err(AppError::NotFound);
-        };
-        check_version(if_match, current.version())?;
+        let current = live_for_write::<O>(&mut tx, ctx, id, if_match).await?;
         let mut doc = serde_json::to_value(current.fields())
             .map_err(|e| AppError::Internal(e.to_string()))?;
         merge_patch::apply(&mut doc, &patch);
@@ -172,12 +179,7 @@ pub async fn delete<O: Object>(
     if_match: Option<i64>,
 ) -> Result<(), AppError> {
     let mut tx = app.db.begin().await?;
-    let Some((current, false)) =
-        records::find_for_write::<O::Table>(&mut tx, ctx.workspace_id, id).await?
-    else {
-        return Err(AppError::NotFound);
-    };
-    check_version(if_match, current.version())?;
+    let current = live_for_write::<O>(&mut tx, ctx, id, if_match).await?;
     let now = time::now_millis();
     records::set_deleted::<O::Table>(
         &mut tx,
