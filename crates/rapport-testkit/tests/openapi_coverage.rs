@@ -418,7 +418,42 @@ async fn the_docs_page_does_not_call_the_public_swagger_validator(b: Backend) {
     }
 }
 
+async fn operations_are_summarised_in_the_object_s_own_words(b: Backend) {
+    let app = TestApp::new(b).await;
+    let doc = openapi(&app).await;
+    let summary = |path: &str, method: &str| {
+        doc["paths"][path][method]["summary"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        summary("/api/v1/contacts", "get").as_deref(),
+        Some("List contacts")
+    );
+    assert_eq!(
+        summary("/api/v1/companies", "post").as_deref(),
+        Some("Create a company")
+    );
+    assert_eq!(
+        summary("/api/v1/companies/{id}/restore", "post").as_deref(),
+        Some("Restore a deleted company")
+    );
+    let ids: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(Value::as_object)
+        .flat_map(|ops| ops.values())
+        .filter_map(|op| op["operationId"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        ids.contains("list_contacts") && ids.contains("update_company"),
+        "operation ids: {ids:?}"
+    );
+}
+
 both_backends!(
+    operations_are_summarised_in_the_object_s_own_words,
     the_document_is_openapi_3_1_and_lists_every_path_of_the_api,
     every_operation_documents_its_responses_parameters_and_request_body,
     every_operation_that_reads_a_json_body_documents_it,

@@ -19,6 +19,8 @@ use crate::state::AppState;
 record_resource! {
     record: Company,
     draft: CompanyDraft,
+    noun: "company",
+    nouns: "companies",
     tag: "companies",
     known: &[WRITABLE, READ_ONLY],
     paths: {

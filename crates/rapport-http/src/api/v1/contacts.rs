@@ -19,6 +19,8 @@ use crate::state::AppState;
 record_resource! {
     record: Contact,
     draft: ContactDraft,
+    noun: "contact",
+    nouns: "contacts",
     tag: "contacts",
     known: &[WRITABLE, READ_ONLY],
     paths: {

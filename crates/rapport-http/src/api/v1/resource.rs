@@ -307,6 +307,8 @@ macro_rules! record_resource {
     (
         record: $record:ty,
         draft: $draft:ty,
+        noun: $noun:literal,
+        nouns: $nouns:literal,
         tag: $tag:literal,
         known: $known:expr,
         paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal $(,)? },
@@ -322,7 +324,7 @@ macro_rules! record_resource {
         }
 
         /// List records.
-        #[utoipa::path(get, path = $collection_path, tag = $tag, params(ListQuery),
+        #[utoipa::path(get, path = $collection_path, tag = $tag, summary = concat!("List ", $nouns), params(ListQuery),
             responses((status = 200, body = ListEnvelope, description = "A page of records"), Problems))]
         pub async fn $list(
             State(s): State<AppState>,
@@ -336,7 +338,7 @@ macro_rules! record_resource {
         }
 
         /// Create a record.
-        #[utoipa::path(post, path = $collection_path, tag = $tag, request_body = $draft,
+        #[utoipa::path(post, path = $collection_path, tag = $tag, summary = concat!("Create a ", $noun), request_body = $draft,
             params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
             responses((status = 201, body = $record, description = "Created"), Problems))]
         pub async fn $create(
@@ -353,7 +355,7 @@ macro_rules! record_resource {
         }
 
         /// Get a record.
-        #[utoipa::path(get, path = $item_path, tag = $tag, params(("id" = String, Path), GetQuery,
+        #[utoipa::path(get, path = $item_path, tag = $tag, summary = concat!("Get a ", $noun), params(("id" = String, Path), GetQuery,
             ("If-None-Match" = Option<String>, Header, description = "ETag of your copy: 304 when unchanged")),
             responses((status = 200, body = $record), (status = 304, description = "Not modified"), Problems))]
         pub async fn $get(
@@ -369,7 +371,7 @@ macro_rules! record_resource {
         }
 
         /// Update a record (JSON merge patch).
-        #[utoipa::path(patch, path = $item_path, tag = $tag, request_body(content = $draft, content_type = "application/merge-patch+json"),
+        #[utoipa::path(patch, path = $item_path, tag = $tag, summary = concat!("Update a ", $noun, " (JSON merge patch)"), request_body(content = $draft, content_type = "application/merge-patch+json"),
             params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "Only if still at this ETag")),
             responses((status = 200, body = $record), Problems))]
         pub async fn $update(
@@ -384,7 +386,7 @@ macro_rules! record_resource {
         }
 
         /// Delete a record (soft: restore brings it back).
-        #[utoipa::path(delete, path = $item_path, tag = $tag,
+        #[utoipa::path(delete, path = $item_path, tag = $tag, summary = concat!("Delete a ", $noun, " (soft: restore brings it back)"),
             params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "Only if still at this ETag")),
             responses((status = 204, description = "Deleted"), Problems))]
         pub async fn $delete(
@@ -398,7 +400,7 @@ macro_rules! record_resource {
         }
 
         /// Restore a deleted record.
-        #[utoipa::path(post, path = $restore_path, tag = $tag, params(("id" = String, Path)),
+        #[utoipa::path(post, path = $restore_path, tag = $tag, summary = concat!("Restore a deleted ", $noun), params(("id" = String, Path)),
             responses((status = 200, body = $record), Problems))]
         pub async fn $restore(
             State(s): State<AppState>,
@@ -410,7 +412,7 @@ macro_rules! record_resource {
         }
 
         /// List records with the parameters in a JSON body.
-        #[utoipa::path(post, path = $search_path, tag = $tag, request_body = SearchBody,
+        #[utoipa::path(post, path = $search_path, tag = $tag, summary = concat!("List ", $nouns, " with the parameters in a JSON body"), request_body = SearchBody,
             responses((status = 200, body = ListEnvelope), Problems))]
         pub async fn $search(
             State(s): State<AppState>,
