@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -578,14 +578,6 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
 
 /// A commented example configuration with every key at its default (`rapport config default`).
 pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
-
-/// Reads a path for messages: the absolute path when it can be had.
-pub fn display_path(p: &Path) -> String {
-    std::fs::canonicalize(p)
-        .unwrap_or_else(|_| p.to_path_buf())
-        .display()
-        .to_string()
-}
 
 #[cfg(test)]
 mod tests {

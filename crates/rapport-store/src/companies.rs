@@ -69,51 +69,6 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(format!("stored company {what} unreadable: {e}"))
 }
 
-impl CompanyRow {
-    /// The domain record.
-    pub fn into_company(self) -> Result<Company, StoreError> {
-        let tags: Vec<Tag> = serde_json::from_str(&self.tags).map_err(|e| corrupt("tags", e))?;
-        let country = match self.address_country {
-            Some(c) => Some(CountryCode::parse(&c).map_err(|e| corrupt("country", e))?),
-            None => None,
-        };
-        let domain = match self.domain {
-            Some(d) => Some(DomainName::parse(&d).map_err(|e| corrupt("domain", e))?),
-            None => None,
-        };
-        let annual_revenue = match (self.annual_revenue_amount, self.annual_revenue_currency) {
-            (Some(amount), Some(currency)) => Some(Money::new(
-                amount,
-                CurrencyCode::parse(&currency).map_err(|e| corrupt("currency", e))?,
-            )),
-            _ => None,
-        };
-        let address = Address {
-            street: self.address_street,
-            city: self.address_city,
-            region: self.address_region,
-            postal_code: self.address_postal_code,
-            country,
-        };
-        Ok(Company {
-            id: CompanyId(self.id),
-            fields: CompanyDraft {
-                name: self.name,
-                domain,
-                industry: self.industry,
-                employee_count: self.employee_count,
-                annual_revenue,
-                address: (address != Address::default()).then_some(address),
-                owner_id: self.owner_id.map(UserId),
-                tags,
-            },
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            version: self.version,
-        })
-    }
-}
-
 impl Listable for CompanyRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
@@ -216,7 +171,45 @@ impl Table for CompanyRow {
     const SEARCH_TYPE: &'static str = search::COMPANY;
 
     fn into_record(self) -> Result<Company, StoreError> {
-        self.into_company()
+        let tags: Vec<Tag> = serde_json::from_str(&self.tags).map_err(|e| corrupt("tags", e))?;
+        let country = match self.address_country {
+            Some(c) => Some(CountryCode::parse(&c).map_err(|e| corrupt("country", e))?),
+            None => None,
+        };
+        let domain = match self.domain {
+            Some(d) => Some(DomainName::parse(&d).map_err(|e| corrupt("domain", e))?),
+            None => None,
+        };
+        let annual_revenue = match (self.annual_revenue_amount, self.annual_revenue_currency) {
+            (Some(amount), Some(currency)) => Some(Money::new(
+                amount,
+                CurrencyCode::parse(&currency).map_err(|e| corrupt("currency", e))?,
+            )),
+            _ => None,
+        };
+        let address = Address {
+            street: self.address_street,
+            city: self.address_city,
+            region: self.address_region,
+            postal_code: self.address_postal_code,
+            country,
+        };
+        Ok(Company {
+            id: CompanyId(self.id),
+            fields: CompanyDraft {
+                name: self.name,
+                domain,
+                industry: self.industry,
+                employee_count: self.employee_count,
+                annual_revenue,
+                address: (address != Address::default()).then_some(address),
+                owner_id: self.owner_id.map(UserId),
+                tags,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        })
     }
 
     fn is_deleted(&self) -> bool {

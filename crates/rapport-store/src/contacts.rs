@@ -96,50 +96,6 @@ fn stored_phones(json: &str) -> Result<Vec<PhoneEntry>, StoreError> {
         .collect()
 }
 
-impl ContactRow {
-    /// The domain record.
-    pub fn into_contact(self) -> Result<Contact, StoreError> {
-        let emails: Vec<EmailEntry> =
-            serde_json::from_str(&self.emails).map_err(|e| corrupt("emails", e))?;
-        let phones = stored_phones(&self.phones)?;
-        let tags: Vec<Tag> = serde_json::from_str(&self.tags).map_err(|e| corrupt("tags", e))?;
-        let country = match self.address_country {
-            Some(c) => Some(CountryCode::parse(&c).map_err(|e| corrupt("country", e))?),
-            None => None,
-        };
-        let address = Address {
-            street: self.address_street,
-            city: self.address_city,
-            region: self.address_region,
-            postal_code: self.address_postal_code,
-            country,
-        };
-        let lifecycle_stage = match self.lifecycle_stage {
-            Some(s) => Some(LifecycleStage::parse(&s).map_err(|e| corrupt("lifecycle_stage", e))?),
-            None => None,
-        };
-        Ok(Contact {
-            id: ContactId(self.id),
-            fields: ContactDraft {
-                first_name: non_empty(self.first_name),
-                last_name: non_empty(self.last_name),
-                emails,
-                phones,
-                title: self.title,
-                company_id: self.company_id.map(CompanyId),
-                address: (address != Address::default()).then_some(address),
-                lifecycle_stage,
-                owner_id: self.owner_id.map(UserId),
-                tags,
-                notes: self.notes,
-            },
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            version: self.version,
-        })
-    }
-}
-
 impl Listable for ContactRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
@@ -261,7 +217,44 @@ impl Table for ContactRow {
     const SEARCH_TYPE: &'static str = search::CONTACT;
 
     fn into_record(self) -> Result<Contact, StoreError> {
-        self.into_contact()
+        let emails: Vec<EmailEntry> =
+            serde_json::from_str(&self.emails).map_err(|e| corrupt("emails", e))?;
+        let phones = stored_phones(&self.phones)?;
+        let tags: Vec<Tag> = serde_json::from_str(&self.tags).map_err(|e| corrupt("tags", e))?;
+        let country = match self.address_country {
+            Some(c) => Some(CountryCode::parse(&c).map_err(|e| corrupt("country", e))?),
+            None => None,
+        };
+        let address = Address {
+            street: self.address_street,
+            city: self.address_city,
+            region: self.address_region,
+            postal_code: self.address_postal_code,
+            country,
+        };
+        let lifecycle_stage = match self.lifecycle_stage {
+            Some(s) => Some(LifecycleStage::parse(&s).map_err(|e| corrupt("lifecycle_stage", e))?),
+            None => None,
+        };
+        Ok(Contact {
+            id: ContactId(self.id),
+            fields: ContactDraft {
+                first_name: non_empty(self.first_name),
+                last_name: non_empty(self.last_name),
+                emails,
+                phones,
+                title: self.title,
+                company_id: self.company_id.map(CompanyId),
+                address: (address != Address::default()).then_some(address),
+                lifecycle_stage,
+                owner_id: self.owner_id.map(UserId),
+                tags,
+                notes: self.notes,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        })
     }
 
     fn is_deleted(&self) -> bool {

@@ -84,7 +84,7 @@ pub use lifecycle::LifecycleStage;
 pub use money::{Money, parse_amount_e4};
 pub use phone::{PhoneE164, warm_up};
 pub use tag::{Tag, TagList};
-pub use text::{Label, clean_multiline, clean_text};
+pub use text::{clean_multiline, clean_text};
 
 /// Why a value was rejected: a short machine code plus a sentence for the API user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -50,34 +50,6 @@ fn check_length(text: &str, max_chars: usize) -> Result<(), ValueError> {
     Ok(())
 }
 
-/// A required single-line label (a name, a title): non-empty, at most [`Label::MAX_CHARS`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Label(String);
-
-impl Label {
-    /// Longest accepted label, in characters.
-    pub const MAX_CHARS: usize = 255;
-
-    /// Parses a label with [`clean_text`] rules, refusing an empty result.
-    pub fn parse(input: &str) -> Result<Self, ValueError> {
-        Self::parse_max(input, Self::MAX_CHARS)
-    }
-
-    /// Parses a label with a tighter (or looser) character limit than the default.
-    pub fn parse_max(input: &str, max_chars: usize) -> Result<Self, ValueError> {
-        clean_text(input, max_chars)?
-            .map(Self)
-            .ok_or_else(|| ValueError::invalid_format("This text cannot be empty."))
-    }
-
-    /// The cleaned label.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-string_value!(Label, Label::parse);
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,15 +95,5 @@ mod tests {
         );
         assert_eq!(clean_multiline("ab\ncd", 4).unwrap_err().code, "too_long");
         assert_eq!(clean_multiline("\r\n\t ", 4).unwrap(), None);
-    }
-
-    #[test]
-    fn label_requires_content() {
-        assert_eq!(Label::parse(" Acme Corp ").unwrap().as_str(), "Acme Corp");
-        assert_eq!(Label::parse("  ").unwrap_err().code, "invalid_format");
-        assert_eq!(Label::parse(&"x".repeat(256)).unwrap_err().code, "too_long");
-        assert_eq!(Label::parse_max("abc", 2).unwrap_err().code, "too_long");
-        let l: Label = serde_json::from_str("\" Deal \"").unwrap();
-        assert_eq!(serde_json::to_string(&l).unwrap(), "\"Deal\"");
     }
 }
