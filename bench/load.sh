@@ -26,9 +26,20 @@ BIN=target/release/rapport
 if [ ! -f "$DB" ]; then
   echo "seeding $COMPANIES companies and $CONTACTS contacts into $DB"
   start=$(date +%s)
-  RAPPORT_DATABASE__URL="sqlite://$DB" "$BIN" seed --companies "$COMPANIES" --contacts "$CONTACTS" --batch 5000 --seed 42
+  RAPPORT_DATABASE__URL="sqlite://$DB" "$BIN" seed --companies "$COMPANIES" --contacts "$CONTACTS" --batch 5000 --seed 42 --workspace Bench
   echo "seed took $(( $(date +%s) - start )) s" | tee "$OUT/seed-$CONTACTS.txt"
 fi
+
+# Every request is authenticated, as in production: an owner of the seeded workspace and an
+# all-scope API token (created once per database, the password never used).
+export RAPPORT_DATABASE__URL="sqlite://$DB"
+if [ ! -f "$OUT/token-$CONTACTS.txt" ]; then
+  head -c 32 /dev/urandom | base64 >"$OUT/password.txt"
+  "$BIN" user create --email bench@example.com --password-file "$OUT/password.txt" --workspace Bench --role owner
+  "$BIN" token create --email bench@example.com --workspace Bench --scopes read,write,admin --name bench >"$OUT/token-$CONTACTS.txt"
+fi
+TOKEN=$(cat "$OUT/token-$CONTACTS.txt")
+export TOKEN
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -43,14 +54,15 @@ curl -fsS "127.0.0.1:$PORT/readyz" >/dev/null
 
 # Sample ids, emails and name prefixes from the data, for the Lua scripts.
 python3 - "$PORT" "$OUT" <<'PY'
-import json, sys, urllib.request
+import json, os, sys, urllib.request
 port, out = sys.argv[1], sys.argv[2]
+auth = {"Authorization": "Bearer " + os.environ["TOKEN"]}
 ids, emails, names = [], [], []
 cursor = None
 for _ in range(10):
     url = f"http://127.0.0.1:{port}/api/v1/contacts?limit=200&fields=id,emails,first_name&sort=-updated_at"
     if cursor: url += f"&cursor={cursor}"
-    page = json.load(urllib.request.urlopen(url))
+    page = json.load(urllib.request.urlopen(urllib.request.Request(url, headers=auth)))
     for c in page["data"]:
         ids.append(c["id"])
         if c["emails"]: emails.append(c["emails"][0]["address"])
@@ -92,7 +104,7 @@ LUA
 results=()
 measure() { # name url [lua] [sample] [template]
   local name=$1 url=$2 lua=${3:-} sample=${4:-} template=${5:-}
-  local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency)
+  local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN")
   [ -n "$lua" ] && args+=(-s "$lua")
   local text
   text=$(SAMPLE_FILE="$OUT/$sample.txt" TEMPLATE="$template" wrk "${args[@]}" "$url")

@@ -1,12 +1,14 @@
-//! The application handle shared by every request: database and configuration.
+//! The application handle shared by every request: database, configuration, the password hasher
+//! and the login throttle.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use rapport_domain::ids::WorkspaceId;
-use rapport_store::{Db, StoreError, migrate, workspaces};
+use rapport_store::{Db, StoreError, migrate};
 
 use crate::config::Config;
+use crate::identity::passwords::Hasher;
+use crate::identity::throttle::Throttle;
 
 /// Everything a use case needs; cheap to clone.
 #[derive(Clone, Debug)]
@@ -17,6 +19,10 @@ pub struct App {
     pub config: Arc<Config>,
     /// When this process started (for uptime).
     pub started: Instant,
+    /// Hashes passwords, a bounded number at once.
+    pub hasher: Hasher,
+    /// Slows repeated failed logins.
+    pub throttle: Throttle,
 }
 
 impl App {
@@ -26,13 +32,14 @@ impl App {
         let db = Db::connect(&config.db_config()).await?;
         Ok(App {
             db,
+            hasher: Hasher::new(config.auth.max_concurrent_hashes),
+            throttle: Throttle::new(config.auth.login_free_attempts, config.login_max_backoff()),
             config: Arc::new(config),
             started: Instant::now(),
         })
     }
 
-    /// Makes sure the schema is current (migrating when allowed) and the default workspace
-    /// exists. Refuses a schema it does not know, saying which command to run.
+    /// Makes sure the schema is current (migrating when allowed). Refuses a schema it does not know, saying which command to run.
     pub async fn prepare(&self) -> Result<(), StoreError> {
         match migrate::state(&self.db).await? {
             migrate::SchemaState::Current { .. } => {}
@@ -59,7 +66,6 @@ impl App {
                 )));
             }
         }
-        workspaces::ensure(&self.db, WorkspaceId::DEFAULT, "Default").await?;
         let started = Instant::now();
         self.db.refresh_statistics().await?;
         tracing::info!(

@@ -27,6 +27,8 @@ pub struct Config {
     pub security: SecurityConfig,
     /// CRM behaviour.
     pub crm: CrmConfig,
+    /// Sessions, sign-in links, and login throttling.
+    pub auth: AuthConfig,
 }
 
 /// `[server]`.
@@ -184,6 +186,52 @@ pub struct CrmConfig {
     pub default_phone_region: Option<String>,
 }
 
+/// `[auth]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// A browser session ends after this many minutes without a request.
+    pub session_idle_minutes: u64,
+    /// A browser session ends this many hours after login, whatever happens.
+    pub session_lifetime_hours: u64,
+    /// Hours the first-run setup link printed by `serve` stays valid.
+    pub setup_link_hours: u64,
+    /// Hours an invitation link stays valid.
+    pub invite_link_hours: u64,
+    /// Password hashes computed at once (19 MiB each); further logins wait, then get 503.
+    pub max_concurrent_hashes: usize,
+    /// Failed logins allowed per account and per client address before waiting starts.
+    pub login_free_attempts: u32,
+    /// Longest wait imposed after failed logins (the wait doubles per failure up to this).
+    pub login_max_backoff_seconds: u64,
+    /// Static bearer token for `/metrics` (at least 32 characters). Prefer
+    /// `RAPPORT_AUTH__METRICS_TOKEN_FILE` over putting it in the file.
+    pub metrics_token: Option<SecretString>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 30,
+            session_lifetime_hours: 12,
+            setup_link_hours: 24,
+            invite_link_hours: 72,
+            max_concurrent_hashes: 2,
+            login_free_attempts: 5,
+            login_max_backoff_seconds: 900,
+            metrics_token: None,
+        }
+    }
+}
+
+fn minutes(n: u64) -> Duration {
+    Duration::from_secs(n.saturating_mul(60))
+}
+
+fn hours(n: u64) -> Duration {
+    Duration::from_secs(n.saturating_mul(3600))
+}
+
 impl Config {
     /// Whether `serve` applies migrations itself.
     pub fn auto_migrate(&self) -> bool {
@@ -215,6 +263,31 @@ impl Config {
             rapport_store::Synchronous::Full
         };
         c
+    }
+
+    /// How long a browser session may go without a request.
+    pub fn session_idle(&self) -> Duration {
+        minutes(self.auth.session_idle_minutes)
+    }
+
+    /// How long a browser session lasts after login at most.
+    pub fn session_lifetime(&self) -> Duration {
+        hours(self.auth.session_lifetime_hours)
+    }
+
+    /// How long the first-run setup link stays valid.
+    pub fn setup_link_ttl(&self) -> Duration {
+        hours(self.auth.setup_link_hours)
+    }
+
+    /// How long an invitation link stays valid.
+    pub fn invite_link_ttl(&self) -> Duration {
+        hours(self.auth.invite_link_hours)
+    }
+
+    /// The longest wait imposed after repeated failed logins.
+    pub fn login_max_backoff(&self) -> Duration {
+        Duration::from_secs(self.auth.login_max_backoff_seconds)
     }
 
     /// The effective configuration as TOML, secrets redacted.
@@ -266,7 +339,7 @@ impl Sources {
     }
 }
 
-const SECTIONS: &[&str] = &["server", "database", "log", "security", "crm"];
+const SECTIONS: &[&str] = &["server", "database", "log", "security", "crm", "auth"];
 
 /// Loads and validates the configuration; on failure, every problem found.
 pub fn load(sources: &Sources) -> Result<Config, Vec<Problem>> {
@@ -395,8 +468,8 @@ fn env_layer(sources: &Sources, tree: &mut Value, problems: &mut Vec<Problem>) {
                 }),
             }
         } else {
-            // Secrets and URLs stay strings even when they happen to look like TOML literals.
-            let value = if key == "url" || key.contains("secret") {
+            // Secrets, tokens and URLs stay strings even when they happen to look like TOML literals.
+            let value = if key == "url" || key.contains("secret") || key.ends_with("token") {
                 Value::String(raw.clone())
             } else {
                 env_value(raw)
@@ -452,6 +525,7 @@ fn check_keys(tree: &Value, problems: &mut Vec<Problem>) {
                 "database" => probe::<DatabaseConfig>(&base, key, value),
                 "log" => probe::<LogConfig>(&base, key, value),
                 "security" => probe::<SecurityConfig>(&base, key, value),
+                "auth" => probe::<AuthConfig>(&base, key, value),
                 _ => probe::<CrmConfig>(&base, key, value),
             };
             if let Err(message) = result {
@@ -490,6 +564,14 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
             c.database.statement_timeout_ms,
         ),
         ("database.busy_timeout_ms", c.database.busy_timeout_ms),
+        ("auth.session_idle_minutes", c.auth.session_idle_minutes),
+        ("auth.session_lifetime_hours", c.auth.session_lifetime_hours),
+        ("auth.setup_link_hours", c.auth.setup_link_hours),
+        ("auth.invite_link_hours", c.auth.invite_link_hours),
+        (
+            "auth.login_max_backoff_seconds",
+            c.auth.login_max_backoff_seconds,
+        ),
     ] {
         if v == 0 {
             bad(key, "must be greater than 0".into());
@@ -553,6 +635,37 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
         bad(
             "crm.default_phone_region",
             format!("'{r}' is not an ISO 3166-1 alpha-2 country code"),
+        );
+    }
+    if c.auth.session_lifetime_hours > 0
+        && c.auth.session_idle_minutes > c.auth.session_lifetime_hours.saturating_mul(60)
+    {
+        bad(
+            "auth.session_idle_minutes",
+            format!(
+                "must not exceed auth.session_lifetime_hours * 60 ({} minutes)",
+                c.auth.session_lifetime_hours.saturating_mul(60)
+            ),
+        );
+    }
+    if !(1..=64).contains(&c.auth.max_concurrent_hashes) {
+        bad(
+            "auth.max_concurrent_hashes",
+            "must be between 1 and 64".into(),
+        );
+    }
+    if !(1..=100).contains(&c.auth.login_free_attempts) {
+        bad(
+            "auth.login_free_attempts",
+            "must be between 1 and 100".into(),
+        );
+    }
+    if let Some(token) = &c.auth.metrics_token
+        && token.expose().chars().count() < 32
+    {
+        bad(
+            "auth.metrics_token",
+            "must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
         );
     }
     if production {
@@ -693,5 +806,133 @@ mod tests {
                 .iter()
                 .all(|p| p.message.contains("set") || p.message.contains("put"))
         );
+    }
+
+    #[test]
+    fn auth_defaults() {
+        let c = load(&env(&[])).expect("defaults are valid");
+        let a = &c.auth;
+        assert_eq!(a.session_idle_minutes, 30);
+        assert_eq!(a.session_lifetime_hours, 12);
+        assert_eq!(a.setup_link_hours, 24);
+        assert_eq!(a.invite_link_hours, 72);
+        assert_eq!(a.max_concurrent_hashes, 2);
+        assert_eq!(a.login_free_attempts, 5);
+        assert_eq!(a.login_max_backoff_seconds, 900);
+        assert!(a.metrics_token.is_none());
+        assert_eq!(c.session_idle(), Duration::from_secs(30 * 60));
+        assert_eq!(c.session_lifetime(), Duration::from_secs(12 * 3600));
+        assert_eq!(c.setup_link_ttl(), Duration::from_secs(24 * 3600));
+        assert_eq!(c.invite_link_ttl(), Duration::from_secs(72 * 3600));
+        assert_eq!(c.login_max_backoff(), Duration::from_secs(900));
+    }
+
+    #[test]
+    fn bad_auth_values_are_reported_with_their_key() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "RAPPORT_AUTH__SESSION_IDLE_MINUTES",
+                "0",
+                "auth.session_idle_minutes",
+            ),
+            (
+                "RAPPORT_AUTH__SESSION_LIFETIME_HOURS",
+                "0",
+                "auth.session_lifetime_hours",
+            ),
+            (
+                "RAPPORT_AUTH__SETUP_LINK_HOURS",
+                "0",
+                "auth.setup_link_hours",
+            ),
+            (
+                "RAPPORT_AUTH__INVITE_LINK_HOURS",
+                "0",
+                "auth.invite_link_hours",
+            ),
+            (
+                "RAPPORT_AUTH__LOGIN_MAX_BACKOFF_SECONDS",
+                "0",
+                "auth.login_max_backoff_seconds",
+            ),
+            // Idle longer than the 12-hour lifetime.
+            (
+                "RAPPORT_AUTH__SESSION_IDLE_MINUTES",
+                "721",
+                "auth.session_idle_minutes",
+            ),
+            (
+                "RAPPORT_AUTH__MAX_CONCURRENT_HASHES",
+                "0",
+                "auth.max_concurrent_hashes",
+            ),
+            (
+                "RAPPORT_AUTH__MAX_CONCURRENT_HASHES",
+                "65",
+                "auth.max_concurrent_hashes",
+            ),
+            (
+                "RAPPORT_AUTH__LOGIN_FREE_ATTEMPTS",
+                "0",
+                "auth.login_free_attempts",
+            ),
+            (
+                "RAPPORT_AUTH__LOGIN_FREE_ATTEMPTS",
+                "101",
+                "auth.login_free_attempts",
+            ),
+            (
+                "RAPPORT_AUTH__METRICS_TOKEN",
+                "too-short",
+                "auth.metrics_token",
+            ),
+            (
+                "RAPPORT_AUTH__SESION_IDLE_MINUTES",
+                "5",
+                "auth.sesion_idle_minutes",
+            ),
+        ];
+        for (var, value, key) in cases {
+            let problems = load(&env(&[(var, value)])).expect_err(var);
+            let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+            assert_eq!(keys, [*key], "{var}={value}");
+        }
+        // The limits themselves are accepted.
+        load(&env(&[
+            ("RAPPORT_AUTH__SESSION_IDLE_MINUTES", "720"),
+            ("RAPPORT_AUTH__MAX_CONCURRENT_HASHES", "64"),
+            ("RAPPORT_AUTH__LOGIN_FREE_ATTEMPTS", "100"),
+            ("RAPPORT_AUTH__METRICS_TOKEN", &"m".repeat(32)),
+        ]))
+        .expect("limits are valid");
+    }
+
+    #[test]
+    fn metrics_token_is_redacted() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let token_file = dir.path().join("metrics_token");
+        // Digits only: it must stay a string, not become a TOML number.
+        let token = "12345678901234567890123456789012e0";
+        std::fs::write(&token_file, "t".repeat(40) + "\n").expect("write");
+        let c = load(&env(&[("RAPPORT_AUTH__METRICS_TOKEN", token)])).expect("valid");
+        assert_eq!(
+            c.auth.metrics_token.as_ref().map(|t| t.expose()),
+            Some(token)
+        );
+        let shown = c.to_redacted_toml();
+        assert!(!shown.contains(token), "{shown}");
+        assert!(shown.contains("metrics_token = \"[redacted]\""), "{shown}");
+        assert!(!format!("{c:?}").contains(token));
+
+        let c = load(&env(&[(
+            "RAPPORT_AUTH__METRICS_TOKEN_FILE",
+            token_file.to_str().expect("utf8"),
+        )]))
+        .expect("valid");
+        assert_eq!(
+            c.auth.metrics_token.as_ref().map(|t| t.expose().len()),
+            Some(40)
+        );
+        assert!(!c.to_redacted_toml().contains(&"t".repeat(40)));
     }
 }

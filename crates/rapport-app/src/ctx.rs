@@ -1,17 +1,54 @@
-//! Who is asking, in which workspace: filled by the HTTP layer's request-context extractor (and
-//! by the CLI), read by every use case.
+//! Who is asking, in which workspace, from where: filled by the HTTP layer's authentication (and by
+//! the CLI for its own commands), read by every use case, the policy and the audit log.
 
 use rapport_domain::ids::{UserId, WorkspaceId};
+use rapport_domain::policy::{Principal, Role, Scopes};
+use uuid::Uuid;
 
 /// Who makes a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    /// No identity yet: the single-workspace mode before users exist.
+    /// Someone not yet authenticated (a failed login, a setup link).
     Anonymous,
-    /// The system itself (seed, jobs).
+    /// The system itself (CLI commands, seed, jobs).
     System,
-    /// A user.
-    User(UserId),
+    /// A user, through a browser session (`token: None`) or one of their API tokens.
+    User {
+        /// The user.
+        id: UserId,
+        /// The API token used, when not a session.
+        token: Option<Uuid>,
+    },
+}
+
+impl Actor {
+    /// The user, when a user acts.
+    pub fn user(&self) -> Option<UserId> {
+        match self {
+            Actor::User { id, .. } => Some(*id),
+            Actor::System | Actor::Anonymous => None,
+        }
+    }
+
+    /// `system`, `user` or `token`, as the audit log names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Actor::Anonymous => "anonymous",
+            Actor::System => "system",
+            Actor::User { token: None, .. } => "user",
+            Actor::User { token: Some(_), .. } => "token",
+        }
+    }
+}
+
+/// Where a request came from, as recorded in the audit log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Client {
+    /// The client's IP address (the peer, or the proxy-reported address when proxies are
+    /// trusted).
+    pub ip: Option<String>,
+    /// The `User-Agent` header, cut to a bounded length.
+    pub user_agent: Option<String>,
 }
 
 /// The request context every use case receives.
@@ -21,17 +58,40 @@ pub struct Ctx {
     pub workspace_id: WorkspaceId,
     /// The caller.
     pub actor: Actor,
-    /// The request id, for logs and problem details.
+    /// What the caller may do (role and token scopes).
+    pub principal: Principal,
+    /// The request id, for logs, problem details and the audit log.
     pub request_id: String,
+    /// Where the request came from.
+    pub client: Client,
 }
 
 impl Ctx {
-    /// A system context in the default workspace (CLI commands).
-    pub fn system() -> Self {
+    /// The system acting in `workspace_id` with every permission (CLI commands, seed, jobs).
+    pub fn system(workspace_id: WorkspaceId) -> Self {
         Self {
-            workspace_id: WorkspaceId::DEFAULT,
+            workspace_id,
             actor: Actor::System,
+            principal: Principal {
+                role: Role::Owner,
+                scopes: Scopes::all(),
+            },
             request_id: "cli".into(),
+            client: Client::default(),
+        }
+    }
+
+    /// Someone not yet authenticated, allowed nothing (login, setup, invitation acceptance).
+    pub fn anonymous(request_id: String, client: Client) -> Self {
+        Self {
+            workspace_id: rapport_store::audit::INSTANCE,
+            actor: Actor::Anonymous,
+            principal: Principal {
+                role: Role::Viewer,
+                scopes: Scopes::default(),
+            },
+            request_id,
+            client,
         }
     }
 }

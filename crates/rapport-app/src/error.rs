@@ -27,6 +27,20 @@ pub enum AppError {
         /// What is wrong.
         message: String,
     },
+    /// 401: no valid credentials (missing, unknown, expired or revoked; which one is not said).
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
+    /// 403: the caller is known but their role or token scopes do not allow this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 429: too many attempts; try again after `retry_after_secs`.
+    #[error("too many requests: {detail}")]
+    TooManyRequests {
+        /// What was refused.
+        detail: String,
+        /// Seconds to wait (`Retry-After`).
+        retry_after_secs: u64,
+    },
     /// 404: no such record in the caller's workspace.
     #[error("not found")]
     NotFound,

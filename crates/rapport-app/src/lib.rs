@@ -3,13 +3,16 @@
 //! The HTTP layer and the CLI both call these; neither touches the store directly for writes.
 
 pub mod app;
+pub mod audit;
 pub mod companies;
 pub mod config;
 pub mod contacts;
 pub mod ctx;
 pub mod error;
 pub mod health;
+pub mod identity;
 pub mod lists;
+pub mod policy;
 pub mod records;
 pub mod search;
 pub mod secret;

@@ -3,6 +3,7 @@
 //! becomes a draft, what to check against other records, how to explain a refused write.
 
 use rapport_domain::objects::{Record, merge_patch, time};
+use rapport_domain::policy::{Action, Resource};
 use rapport_domain::schema::ObjectSchema;
 use rapport_domain::validation::FieldError;
 use rapport_store::list::Page;
@@ -12,9 +13,11 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::app::App;
+use crate::audit::{self, Event};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::lists::{ListInput, ListRequest};
+use crate::policy::authorize;
 
 /// How often an update without `If-Match` retries when another write slipped in between.
 const RETRIES: usize = 3;
@@ -50,6 +53,20 @@ pub trait Object: Record {
     }
 }
 
+/// Checks that the caller may do `action` on this object.
+async fn allow<O: Object>(app: &App, ctx: &Ctx, action: Action) -> Result<(), AppError> {
+    authorize(app, ctx, action, Resource::Records(O::SCHEMA.name)).await
+}
+
+/// `contacts.update` and the like.
+fn action_name<O: Object>(verb: &str) -> String {
+    format!("{}.{verb}", O::SCHEMA.name)
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, AppError> {
+    serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
+}
+
 fn not_an_object() -> AppError {
     AppError::Validation(vec![FieldError {
         pointer: "/".into(),
@@ -82,6 +99,7 @@ async fn live_for_write<O: Object>(
 /// Creates a record from a JSON body.
 #[tracing::instrument(skip_all, fields(object = O::SCHEMA.name, workspace_id = %ctx.workspace_id))]
 pub async fn create<O: Object>(app: &App, ctx: &Ctx, body: Value) -> Result<O, AppError> {
+    allow::<O>(app, ctx, Action::Create).await?;
     let draft = O::parse(app, body).map_err(AppError::Validation)?;
     let record = O::create(draft, time::now_millis());
     let mut tx = app.db.begin().await?;
@@ -90,6 +108,11 @@ pub async fn create<O: Object>(app: &App, ctx: &Ctx, body: Value) -> Result<O, A
         drop(tx);
         return Err(O::explain(app, ctx, e, record.fields()).await);
     }
+    let action = action_name::<O>("create");
+    let fields = audit::snapshot(&to_json(record.fields())?, O::SCHEMA.sensitive);
+    let event = Event::on(&action, O::SCHEMA.name, &record.id())
+        .with(serde_json::json!({ "fields": fields }));
+    audit::record(&mut tx, ctx, event).await?;
     tx.commit().await?;
     Ok(record)
 }
@@ -100,6 +123,7 @@ pub async fn create_many<O: Object>(
     ctx: &Ctx,
     drafts: Vec<O::Draft>,
 ) -> Result<Vec<O>, AppError> {
+    allow::<O>(app, ctx, Action::Create).await?;
     let now = time::now_millis();
     let mut tx = app.db.begin().await?;
     let mut out = Vec::with_capacity(drafts.len());
@@ -112,12 +136,22 @@ pub async fn create_many<O: Object>(
         }
         out.push(record);
     }
+    // One entry for the batch: a million-row import must not write a million diffs.
+    let action = action_name::<O>("create_many");
+    let ids: Vec<Uuid> = out.iter().map(Record::id).collect();
+    let event = Event::plain(&action).with(serde_json::json!({
+        "object_type": O::SCHEMA.name,
+        "count": ids.len(),
+        "ids": ids,
+    }));
+    audit::record(&mut tx, ctx, event).await?;
     tx.commit().await?;
     Ok(out)
 }
 
 /// A live record.
 pub async fn get<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, AppError> {
+    allow::<O>(app, ctx, Action::Read).await?;
     records::find::<O::Table>(&app.db, ctx.workspace_id, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -133,14 +167,15 @@ pub async fn update<O: Object>(
     patch: Value,
     if_match: Option<i64>,
 ) -> Result<O, AppError> {
+    allow::<O>(app, ctx, Action::Update).await?;
     if !patch.is_object() {
         return Err(not_an_object());
     }
     for _ in 0..RETRIES {
         let mut tx = app.db.begin().await?;
         let current = live_for_write::<O>(&mut tx, ctx, id, if_match).await?;
-        let mut doc = serde_json::to_value(current.fields())
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let before = to_json(current.fields())?;
+        let mut doc = before.clone();
         merge_patch::apply(&mut doc, &patch);
         let draft = O::parse(app, doc).map_err(AppError::Validation)?;
         if &draft == current.fields() {
@@ -151,6 +186,11 @@ pub async fn update<O: Object>(
         let next = current.revised(draft, time::now_millis());
         match records::update::<O::Table>(&mut tx, ctx.workspace_id, &next, expected).await {
             Ok(()) => {
+                let action = action_name::<O>("update");
+                let changes = audit::diff(&before, &to_json(next.fields())?, O::SCHEMA.sensitive);
+                let event = Event::on(&action, O::SCHEMA.name, &id)
+                    .with(serde_json::json!({ "version": next.version(), "changes": changes }));
+                audit::record(&mut tx, ctx, event).await?;
                 tx.commit().await?;
                 return Ok(next);
             }
@@ -178,6 +218,7 @@ pub async fn delete<O: Object>(
     id: Uuid,
     if_match: Option<i64>,
 ) -> Result<(), AppError> {
+    allow::<O>(app, ctx, Action::Delete).await?;
     let mut tx = app.db.begin().await?;
     let current = live_for_write::<O>(&mut tx, ctx, id, if_match).await?;
     let now = time::now_millis();
@@ -190,6 +231,8 @@ pub async fn delete<O: Object>(
         current.version(),
     )
     .await?;
+    let action = action_name::<O>("delete");
+    audit::record(&mut tx, ctx, Event::on(&action, O::SCHEMA.name, &id)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -197,6 +240,7 @@ pub async fn delete<O: Object>(
 /// Brings a soft-deleted record back (a live one is returned as it is), after the same checks as
 /// a write (a company's domain may have been taken meanwhile).
 pub async fn restore<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, AppError> {
+    allow::<O>(app, ctx, Action::Update).await?;
     let mut tx = app.db.begin().await?;
     let Some((current, deleted)) =
         records::find_for_write::<O::Table>(&mut tx, ctx.workspace_id, id).await?
@@ -219,6 +263,8 @@ pub async fn restore<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, App
     .await
     {
         Ok(version) => {
+            let action = action_name::<O>("restore");
+            audit::record(&mut tx, ctx, Event::on(&action, O::SCHEMA.name, &id)).await?;
             tx.commit().await?;
             Ok(current.touched(version, now))
         }
@@ -231,6 +277,7 @@ pub async fn restore<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, App
 
 /// A page of live records.
 pub async fn list<O: Object>(app: &App, ctx: &Ctx, input: ListInput) -> Result<Page<O>, AppError> {
+    allow::<O>(app, ctx, Action::Read).await?;
     let req = ListRequest::parse(input, O::SCHEMA)?;
     Ok(records::list::<O::Table>(&app.db, ctx.workspace_id, req.params()).await?)
 }

@@ -1,6 +1,7 @@
 //! Search across objects: ranked hits from the store's index, loaded as records.
 
 use rapport_domain::objects::{Company, Contact};
+use rapport_domain::policy::{Action, Resource};
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
 use rapport_store::records::find_many;
@@ -11,6 +12,7 @@ use uuid::Uuid;
 use crate::app::App;
 use crate::ctx::Ctx;
 use crate::error::AppError;
+use crate::policy::authorize;
 
 /// The object types search covers.
 pub const TYPES: &[&str] = &["contacts", "companies"];
@@ -54,6 +56,17 @@ pub async fn search(
                     message: format!("'{other}' is not searchable; use {}", TYPES.join(", ")),
                 });
             }
+        }
+    }
+    // Only what the caller may read: every searched type is authorised.
+    let searched: Vec<&str> = if types.is_empty() {
+        TYPES.to_vec()
+    } else {
+        types.iter().map(String::as_str).collect()
+    };
+    for object in searched {
+        if let Some(name) = TYPES.iter().find(|t| **t == object) {
+            authorize(app, ctx, Action::Read, Resource::Records(name)).await?;
         }
     }
     if q.chars().count() > 200 {

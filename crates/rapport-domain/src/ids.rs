@@ -51,9 +51,3 @@ id_type!(
     /// A user of Rapport (owner of records, actor of changes).
     UserId
 );
-
-impl WorkspaceId {
-    /// The workspace used until identity and workspaces exist: a fixed, well-known id.
-    pub const DEFAULT: WorkspaceId =
-        WorkspaceId(Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0001));
-}

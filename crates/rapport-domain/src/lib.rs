@@ -4,6 +4,7 @@
 pub mod filter;
 pub mod ids;
 pub mod objects;
+pub mod policy;
 pub mod query;
 pub mod schema;
 pub mod validation;

@@ -70,6 +70,9 @@ pub struct ObjectSchema {
     pub fields: &'static [FieldSpec],
     /// The sort used when the client gives none.
     pub default_sort: &'static str,
+    /// Top-level fields holding personal data: the audit log records that they changed, never
+    /// their values (an append-only log cannot honour an erasure request).
+    pub sensitive: &'static [&'static str],
 }
 
 impl ObjectSchema {
@@ -115,6 +118,7 @@ pub const LIFECYCLE_STAGES: &[&str] = &[
 pub static CONTACTS: ObjectSchema = ObjectSchema {
     name: "contacts",
     default_sort: "-created_at",
+    sensitive: &["emails", "phones", "address", "notes"],
     fields: &[
         f("id", FieldKind::Id, false),
         f("first_name", FieldKind::Text, true),
@@ -140,6 +144,7 @@ pub static CONTACTS: ObjectSchema = ObjectSchema {
 pub static COMPANIES: ObjectSchema = ObjectSchema {
     name: "companies",
     default_sort: "-created_at",
+    sensitive: &[],
     fields: &[
         f("id", FieldKind::Id, false),
         f("name", FieldKind::Text, true),

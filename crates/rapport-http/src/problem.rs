@@ -40,6 +40,10 @@ kinds! {
     MALFORMED_JSON = "malformed-json", 400, "Malformed JSON", "The request body is not valid JSON. The detail names the line and column.";
     INVALID_FILTER = "invalid-filter", 400, "Invalid filter expression", "The filter expression could not be parsed or names an unknown field or operator. `position` (0-based byte offset) and `column` (1-based) say where.";
     INVALID_PARAMETER = "invalid-parameter", 400, "Invalid parameter", "A query parameter or header (sort, limit, cursor, fields, Idempotency-Key...) is not acceptable. `parameter` names it.";
+    CREDENTIALS_IN_URL = "credentials-in-url", 400, "Credentials in the URL", "Tokens are never accepted in a URL (they end up in logs and browser history). Send `Authorization: Bearer rpt_...` instead, and revoke the token you put in the URL.";
+    UNAUTHENTICATED = "unauthenticated", 401, "Authentication required", "Send `Authorization: Bearer rpt_...` (an API token) or log in (`POST /api/v1/auth/login`) for a session cookie. Missing, unknown, expired and revoked credentials all get this answer.";
+    FORBIDDEN = "forbidden", 403, "Forbidden", "You are authenticated, but your role in this workspace or your token's scopes do not allow this action. The detail names what is missing.";
+    CSRF_REJECTED = "csrf-rejected", 403, "Cross-site request refused", "A state-changing request made with the session cookie must carry the session's `X-CSRF-Token` (from `POST /api/v1/auth/login` or `GET /api/v1/auth/session`) and come from this site's own origin.";
     NOT_FOUND = "not-found", 404, "Not found", "There is no such resource at this address in your workspace.";
     METHOD_NOT_ALLOWED = "method-not-allowed", 405, "Method not allowed", "This resource exists but does not accept this HTTP method.";
     CONFLICT = "conflict", 409, "Conflict", "The change conflicts with another record; `existing_id` names it when there is one.";
@@ -49,6 +53,7 @@ kinds! {
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type", 415, "Unsupported media type", "Send JSON bodies with `Content-Type: application/json` (PATCH also accepts application/merge-patch+json).";
     VALIDATION_FAILED = "validation-failed", 422, "Validation failed", "One or more fields are invalid. `errors` lists every one with a JSON pointer, a code and a message.";
     IDEMPOTENCY_KEY_REUSED = "idempotency-key-reused", 422, "Idempotency-Key reused with a different request", "An Idempotency-Key identifies one request: use a new key for a different body or address.";
+    TOO_MANY_REQUESTS = "too-many-requests", 429, "Too many requests", "Too many attempts in a short time (failed logins slow down per account and per address). Wait for the seconds in Retry-After.";
     INTERNAL = "internal-error", 500, "Internal server error", "Something went wrong on our side. Quote the request_id when you report it.";
     UNAVAILABLE = "service-unavailable", 503, "Service unavailable", "The server is overloaded, timed out, or a dependency is down. Retry after the time in Retry-After.";
 }
@@ -154,6 +159,13 @@ impl IntoResponse for Problem {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 9110: a 401 names the scheme that would work.
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"rapport\""),
+            );
+        }
         res
     }
 }
@@ -187,6 +199,13 @@ impl From<AppError> for Problem {
             AppError::BadParameter { parameter, message } => {
                 Problem::new(INVALID_PARAMETER, message).parameter(parameter)
             }
+            AppError::Unauthenticated(detail) => Problem::new(UNAUTHENTICATED, detail),
+            AppError::Forbidden(detail) => Problem::new(FORBIDDEN, detail),
+            AppError::TooManyRequests {
+                detail,
+                retry_after_secs,
+            } => Problem::new(TOO_MANY_REQUESTS, detail)
+                .retry_after(u32::try_from(retry_after_secs).unwrap_or(u32::MAX)),
             AppError::NotFound => Problem::new(NOT_FOUND, "no such record in this workspace"),
             AppError::PreconditionFailed { current_version } => {
                 let mut p = Problem::new(

@@ -380,6 +380,27 @@ impl Tx {
         })
     }
 
+    /// Runs a query, all rows.
+    pub async fn fetch_all<T: AnyRow>(
+        &mut self,
+        q: &impl SqlxBinder,
+    ) -> Result<Vec<T>, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(tx) => {
+                let (sql, values) = q.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_as_with::<Sqlite, T, _>(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+            Tx::Postgres(tx) => {
+                let (sql, values) = q.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_as_with::<Postgres, T, _>(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+        })
+    }
+
     /// Commits.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {

@@ -2,16 +2,22 @@
 //! object family, search, idempotency records. Lists and filters are built once with sea-query and
 //! rendered for either database. The store never decides who may do what.
 
+pub mod audit;
 pub mod companies;
 pub mod contacts;
 pub mod cursor;
 pub mod db;
 pub mod error;
 pub mod idempotency;
+pub mod links;
 pub mod list;
 pub mod migrate;
 pub mod records;
 pub mod search;
+pub mod sessions;
+mod sql;
+pub mod tokens;
+pub mod users;
 pub mod workspaces;
 
 pub use db::{Backend, Db, DbConfig, PoolStats, Synchronous, Tx};

@@ -463,12 +463,9 @@ mod tests {
         let f =
             rapport_domain::query::parse_filter(r#"not (title eq "CEO")"#, &CONTACTS, Utc::now())
                 .expect("valid filter");
-        let mut q = base::<ContactRow>(WorkspaceId::DEFAULT);
-        q.cond_where(condition::<ContactRow>(
-            Backend::Sqlite,
-            WorkspaceId::DEFAULT,
-            &f,
-        ));
+        let ws = WorkspaceId::new();
+        let mut q = base::<ContactRow>(ws);
+        q.cond_where(condition::<ContactRow>(Backend::Sqlite, ws, &f));
         let sql = q.to_string(sea_query::SqliteQueryBuilder);
         assert!(
             sql.contains("NOT COALESCE(\"t\".\"title\" = 'CEO', FALSE)"),

@@ -28,8 +28,14 @@ macro_rules! step {
 }
 
 // File names carry the zero-padded version: `NNNN_name.{up,down}.sql`.
-const SQLITE: &[Step] = &[step!("sqlite", 1, "0001_core", "core")];
-const POSTGRES: &[Step] = &[step!("postgres", 1, "0001_core", "core")];
+const SQLITE: &[Step] = &[
+    step!("sqlite", 1, "0001_core", "core"),
+    step!("sqlite", 2, "0002_identity", "identity"),
+];
+const POSTGRES: &[Step] = &[
+    step!("postgres", 1, "0001_core", "core"),
+    step!("postgres", 2, "0002_identity", "identity"),
+];
 
 fn steps(backend: Backend) -> &'static [Step] {
     match backend {

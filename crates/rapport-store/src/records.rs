@@ -5,13 +5,14 @@
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::WorkspaceId;
 use rapport_domain::objects::Record;
-use sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use sea_query::{Alias, ExprTrait, Query, SelectStatement, SimpleExpr};
 use uuid::Uuid;
 
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
 use crate::list::{self, ListParams, Listable, Page};
 use crate::search;
+use crate::sql::col;
 
 /// How one object is stored.
 pub trait Table: Listable {
@@ -41,10 +42,6 @@ pub trait Table: Listable {
         let _ = (tx, ws, r);
         async { Ok(()) }
     }
-}
-
-fn col(name: &'static str) -> Expr {
-    Expr::col(Alias::new(name))
 }
 
 fn select<T: Table>(ws: WorkspaceId) -> SelectStatement {

@@ -18,6 +18,8 @@ use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use rapport_app::App;
 use rapport_app::config::{self, Config, Sources};
+use rapport_domain::ids::{UserId, WorkspaceId};
+use rapport_domain::policy::Role;
 use rapport_http::{AppState, BuildInfo};
 use serde_json::Value;
 use sqlx::Connection;
@@ -145,7 +147,21 @@ pub fn test_config(url: &str) -> Config {
     c
 }
 
-/// The application under test, in-process.
+/// A user made for a test: their ids and an API token with every scope their role allows.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// The user.
+    pub user_id: UserId,
+    /// Their workspace.
+    pub workspace_id: WorkspaceId,
+    /// Their address.
+    pub email: String,
+    /// `rpt_...` with read, write and admin scopes.
+    pub token: String,
+}
+
+/// The application under test, in-process. Requests carry the owner's token unless told
+/// otherwise ([`TestRequest::anonymous`], [`TestRequest::bearer`]).
 pub struct TestApp {
     /// The router, as the server runs it.
     pub router: Router,
@@ -155,6 +171,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// The database (kept alive for the test).
     pub db: TestDb,
+    /// The owner of the test workspace, whose token requests carry by default.
+    pub owner: TestUser,
 }
 
 impl TestApp {
@@ -165,6 +183,18 @@ impl TestApp {
 
     /// A new app on a fresh database with configuration changes.
     pub async fn with_config(backend: Backend, change: impl FnOnce(&mut Config)) -> TestApp {
+        let mut app = Self::bare(backend, change).await;
+        app.owner = make_user(&app.app, "Test", Role::Owner, "owner@example.com").await;
+        app
+    }
+
+    /// A new app with no account at all (first-run tests); `owner` is a placeholder whose token
+    /// authenticates nobody.
+    pub async fn without_users(backend: Backend) -> TestApp {
+        Self::bare(backend, |_| {}).await
+    }
+
+    async fn bare(backend: Backend, change: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::new(backend).await;
         let mut config = test_config(&db.url);
         change(&mut config);
@@ -182,7 +212,43 @@ impl TestApp {
             app,
             backend,
             db,
+            owner: TestUser {
+                user_id: UserId::new(),
+                workspace_id: WorkspaceId::new(),
+                email: String::new(),
+                token: "rpt_none".into(),
+            },
         }
+    }
+
+    /// Another user in the test workspace with `role`, and their all-scope token.
+    pub async fn member(&self, role: Role) -> TestUser {
+        let email = format!("{}-{}@example.com", role, uuid::Uuid::now_v7().simple());
+        make_user(&self.app, "Test", role, &email).await
+    }
+
+    /// The owner of a second workspace (tenant isolation tests).
+    pub async fn other_workspace(&self) -> TestUser {
+        let email = format!("other-{}@example.com", uuid::Uuid::now_v7().simple());
+        make_user(&self.app, "Other", Role::Owner, &email).await
+    }
+
+    /// A token of the owner with only `scopes` (e.g. `read` or `contacts:read`).
+    pub async fn token_with(&self, scopes: &str) -> String {
+        issue_token(&self.app, &self.owner, scopes).await
+    }
+
+    /// The router with the owner's token added to every request (for tests that build raw
+    /// requests or drive the router from several tasks).
+    pub fn authed_router(&self) -> Router {
+        let value = http::HeaderValue::from_str(&format!("Bearer {}", self.owner.token))
+            .expect("header value");
+        self.router
+            .clone()
+            .layer(tower_http::set_header::SetRequestHeaderLayer::overriding(
+                http::header::AUTHORIZATION,
+                value,
+            ))
     }
 
     /// Sends a request through the router.
@@ -203,12 +269,13 @@ impl TestApp {
         }
     }
 
-    /// Starts a request.
+    /// Starts a request, authenticated as the owner.
     pub fn request(&self, method: Method, path: &str) -> TestRequest<'_> {
         TestRequest {
             app: self,
             builder: Request::builder().method(method).uri(path),
             body: Body::empty(),
+            bearer: Some(self.owner.token.clone()),
         }
     }
 
@@ -256,6 +323,30 @@ impl TestApp {
         res.json()
     }
 
+    /// Runs a raw SQL statement, bypassing the application (ageing a session, tampering with
+    /// the audit log): what an attacker or the clock would do.
+    pub async fn execute(&self, sql: &str) {
+        let sql = sql.to_owned();
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.db.url)
+                    .await
+                    .expect("sqlite");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut c)
+                    .await
+                    .expect("execute");
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.db.url).await.expect("pg");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut c)
+                    .await
+                    .expect("execute");
+            }
+        }
+    }
+
     /// Counts rows of a table (all workspaces, deleted included).
     pub async fn count_rows(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) AS n FROM {table}");
@@ -280,14 +371,66 @@ impl TestApp {
     }
 }
 
+/// Creates (or joins) workspace `ws` as `email` with `role`, without a password (hashing is
+/// slow and only login tests need one), and issues an all-scope token.
+async fn make_user(app: &App, ws: &str, role: Role, email: &str) -> TestUser {
+    let workspace_id = rapport_app::identity::users::workspace_named(app, ws)
+        .await
+        .expect("workspace");
+    let user_id = UserId::new();
+    let mut tx = app.db.begin().await.expect("begin");
+    rapport_store::users::insert(&mut tx, user_id, email, email, None, chrono::Utc::now())
+        .await
+        .expect("user");
+    rapport_store::users::put_membership(&mut tx, workspace_id, user_id, role.as_str())
+        .await
+        .expect("membership");
+    tx.commit().await.expect("commit");
+    let mut user = TestUser {
+        user_id,
+        workspace_id,
+        email: email.to_owned(),
+        token: String::new(),
+    };
+    user.token = issue_token(app, &user, "read,write,admin").await;
+    user
+}
+
+/// A token for `user` with `scopes`.
+async fn issue_token(app: &App, user: &TestUser, scopes: &str) -> String {
+    let ctx = rapport_app::Ctx::system(user.workspace_id);
+    let req = rapport_app::identity::tokens::TokenRequest {
+        name: "test".into(),
+        scopes: scopes.into(),
+        expires_in: None,
+    };
+    rapport_app::identity::tokens::issue(app, &ctx, user.user_id, user.workspace_id, &req)
+        .await
+        .expect("token")
+        .secret
+}
+
 /// A request being built.
 pub struct TestRequest<'a> {
     app: &'a TestApp,
     builder: http::request::Builder,
     body: Body,
+    bearer: Option<String>,
 }
 
 impl TestRequest<'_> {
+    /// Sends no credentials.
+    pub fn anonymous(mut self) -> Self {
+        self.bearer = None;
+        self
+    }
+
+    /// Authenticates with this token instead of the owner's.
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.bearer = Some(token.to_owned());
+        self
+    }
+
     /// Adds a header.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.builder = self.builder.header(name, value);
@@ -309,7 +452,11 @@ impl TestRequest<'_> {
 
     /// Sends it.
     pub async fn send(self) -> TestResponse {
-        let req = self.builder.body(self.body).expect("request");
+        let mut builder = self.builder;
+        if let Some(token) = &self.bearer {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        let req = builder.body(self.body).expect("request");
         self.app.send(req).await
     }
 }

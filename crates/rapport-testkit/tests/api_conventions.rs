@@ -8,7 +8,6 @@ use axum::body::Body;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use rapport_domain::ids::WorkspaceId;
 use rapport_http::middleware::request_id::is_sane;
 use rapport_http::problem::{self, Kind};
 use rapport_testkit::{Backend, TestApp, TestResponse, both_backends};
@@ -542,17 +541,26 @@ async fn a_retry_while_the_first_request_is_in_flight_answers_409_then_gets_its_
 ) {
     let app = TestApp::new(b).await;
     let db = &app.app.db;
-    let ws = WorkspaceId::DEFAULT;
+    let ws = app.owner.workspace_id;
+    // Keys are stored under the user and the token that sent them.
+    let token = rapport_store::tokens::find_by_hash(
+        db,
+        &rapport_app::identity::secret_hash(&app.owner.token),
+    )
+    .await
+    .expect("token query")
+    .expect("token");
+    let key = |k: &str| format!("{}:{}:{k}", app.owner.user_id, token.id);
     // The middleware hashes method, path and body: learn the hash of this exact request from a
     // finished one under another key, then hold a claim on a fresh key as a running request would.
     let body = json!({"first_name": "Carla"});
     let probe = post_with_key(&app, CONTACTS, "probe", &body).await;
     assert_eq!(probe.status, StatusCode::CREATED);
-    let hash = stored_request_hash(&app, "probe").await;
+    let hash = stored_request_hash(&app, &key("probe")).await;
     let claim = rapport_store::idempotency::claim(
         db,
         ws,
-        "in-flight",
+        &key("in-flight"),
         &hash,
         chrono::Duration::seconds(60),
     )
@@ -576,7 +584,7 @@ async fn a_retry_while_the_first_request_is_in_flight_answers_409_then_gets_its_
         headers: r#"{"content-type":"application/json"}"#.into(),
         body: probe.body.to_vec(),
     };
-    rapport_store::idempotency::complete(db, ws, "in-flight", &stored)
+    rapport_store::idempotency::complete(db, ws, &key("in-flight"), &stored)
         .await
         .expect("complete");
     let res = post_with_key(&app, CONTACTS, "in-flight", &body).await;
@@ -610,7 +618,7 @@ async fn concurrent_requests_with_one_key_create_one_contact_and_never_fail(b: B
                     .header("idempotency-key", &key)
                     .body(Body::from(body.clone()))
                     .expect("request");
-                tokio::spawn(send_raw(app.router.clone(), req))
+                tokio::spawn(send_raw(app.authed_router(), req))
             })
             .collect();
         let mut fresh = 0;

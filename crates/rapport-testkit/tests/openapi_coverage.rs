@@ -23,6 +23,19 @@ const EXPECTED_PATHS: &[&str] = &[
     "/api/v1/companies/{id}/restore",
     "/api/v1/companies/search",
     "/api/v1/search",
+    "/api/v1/auth/login",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/logout-everywhere",
+    "/api/v1/auth/session",
+    "/api/v1/auth/password",
+    "/api/v1/setup",
+    "/api/v1/invitations",
+    "/api/v1/invitations/accept",
+    "/api/v1/tokens",
+    "/api/v1/tokens/{id}",
+    "/api/v1/members",
+    "/api/v1/members/{user_id}",
+    "/api/v1/audit",
     "/livez",
     "/readyz",
     "/healthz",
@@ -38,6 +51,13 @@ const WITH_BODY: &[(&str, &str)] = &[
     ("post", "/api/v1/companies"),
     ("patch", "/api/v1/companies/{id}"),
     ("post", "/api/v1/companies/search"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/password"),
+    ("post", "/api/v1/setup"),
+    ("post", "/api/v1/invitations"),
+    ("post", "/api/v1/invitations/accept"),
+    ("post", "/api/v1/tokens"),
+    ("patch", "/api/v1/members/{user_id}"),
 ];
 
 /// Routes that serve the documentation itself (not part of the API they document).
@@ -81,6 +101,7 @@ fn documented(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
 fn fill(template: &str) -> String {
     template
         .replace("{id}", &uuid::Uuid::now_v7().to_string())
+        .replace("{user_id}", &uuid::Uuid::now_v7().to_string())
         .replace("{type}", "not-found")
 }
 

@@ -228,7 +228,7 @@ async fn create_stable(app: &TestApp) -> HashSet<String> {
         if let Some(last) = stable_last_name(i) {
             body["last_name"] = json!(last);
         }
-        ids.insert(create(&app.router, body).await);
+        ids.insert(create(&app.authed_router(), body).await);
     }
     ids
 }
@@ -241,7 +241,7 @@ async fn paginate_while_others_write(b: Backend, query: &str, check_order: fn(&[
 
     let ops = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let churn = start_churn(app.router.clone(), ops.clone(), stop.clone());
+    let churn = start_churn(app.authed_router(), ops.clone(), stop.clone());
 
     let (seen, pages, interleaved) = page_through(&app, query, Some(&ops)).await;
     stop.store(true, Ordering::SeqCst);

@@ -17,7 +17,15 @@ use rapport_store::{Db, DbConfig, StoreError, search, workspaces};
 use rapport_testkit::{Backend, TestDb, both_backends};
 use serde_json::json;
 
-const WS: WorkspaceId = WorkspaceId::DEFAULT;
+const WS: WorkspaceId = WorkspaceId(uuid::Uuid::from_u128(1));
+
+async fn create_workspace(db: &Db, id: WorkspaceId, name: &str) {
+    let mut tx = db.begin().await.expect("begin");
+    workspaces::create(&mut tx, id, name)
+        .await
+        .expect("workspace");
+    tx.commit().await.expect("commit");
+}
 
 async fn open(b: Backend) -> (TestDb, Db) {
     let tdb = TestDb::new(b).await;
@@ -25,9 +33,7 @@ async fn open(b: Backend) -> (TestDb, Db) {
         .await
         .expect("connect");
     migrate::up(&db, None).await.expect("migrate");
-    workspaces::ensure(&db, WS, "Default")
-        .await
-        .expect("workspace");
+    create_workspace(&db, WS, "Default").await;
     (tdb, db)
 }
 
@@ -56,17 +62,17 @@ async fn migrations_go_down_and_up_again(b: Backend) {
     let (_t, db) = open(b).await;
     assert_eq!(
         migrate::state(&db).await.expect("state"),
-        SchemaState::Current { version: 1 }
+        SchemaState::Current { version: 2 }
     );
     migrate::down(&db, 0).await.expect("down");
     assert!(matches!(
         migrate::state(&db).await.expect("state"),
         SchemaState::Pending { applied: 0, .. }
     ));
-    assert_eq!(migrate::up(&db, None).await.expect("up"), vec![1]);
+    assert_eq!(migrate::up(&db, None).await.expect("up"), vec![1, 2]);
     assert_eq!(
         migrate::state(&db).await.expect("state"),
-        SchemaState::Current { version: 1 }
+        SchemaState::Current { version: 2 }
     );
 }
 
@@ -262,9 +268,7 @@ async fn idempotency_claims_run_replay_refuse_and_take_over(b: Backend) {
         Claim::Run
     );
     let other = WorkspaceId::new();
-    workspaces::ensure(&db, other, "Other")
-        .await
-        .expect("workspace");
+    create_workspace(&db, other, "Other").await;
     assert_eq!(
         idempotency::claim(&db, other, "k1", "different", lease)
             .await

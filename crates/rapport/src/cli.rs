@@ -47,6 +47,27 @@ pub enum Command {
         /// Random seed, for reproducible data.
         #[arg(long)]
         seed: Option<u64>,
+        /// The workspace to fill (created when missing).
+        #[arg(long, default_value = "Demo")]
+        workspace: String,
+    },
+    /// Manage user accounts.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API tokens.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Inspect the audit log.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        action: AuditAction,
     },
     /// Print the version and the commit it was built from.
     Version,
@@ -78,6 +99,65 @@ pub enum ConfigAction {
     Check,
     /// Print a commented configuration file with every default.
     Default,
+}
+
+/// `rapport user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create an account with a membership (the workspace is created when missing).
+    Create {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// A file holding the password (first line); `-` reads standard input.
+        #[arg(long, value_name = "FILE")]
+        password_file: PathBuf,
+        /// The workspace to join or create.
+        #[arg(long, value_name = "NAME")]
+        workspace: String,
+        /// owner, admin, manager, member or viewer.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// The name colleagues see (default: the address).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Disable an account: every session and token of it ends at once.
+    Disable {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// `rapport token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create a personal API token and print it alone on stdout (shown once).
+    Create {
+        /// The user it belongs to.
+        #[arg(long)]
+        email: String,
+        /// The workspace it acts in.
+        #[arg(long, value_name = "NAME")]
+        workspace: String,
+        /// Comma-separated scopes: read, write, admin, or <object>:read|write.
+        #[arg(long, default_value = "read")]
+        scopes: String,
+        /// Lifetime such as 30d, 12h, 90m (default: until revoked).
+        #[arg(long, value_name = "DURATION")]
+        expires_in: Option<String>,
+        /// A name to recognise it by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+/// `rapport audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Re-compute every workspace's hash chain; exit 1 naming the first broken entry.
+    Verify,
 }
 
 #[cfg(test)]

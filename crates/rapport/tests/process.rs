@@ -113,14 +113,93 @@ fn client() -> reqwest::Client {
         .expect("client")
 }
 
+/// A client that sends `token` on every request.
+fn client_as(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+/// Creates an owner of workspace `Test` and returns an all-scope token, as an operator would:
+/// `rapport user create` then `rapport token create` (the token alone on stdout).
+fn provision(url: &str, cwd: &Path) -> String {
+    let password = cwd.join("owner-password");
+    std::fs::write(&password, "plum tree under the old bridge\n").expect("password file");
+    let env = [
+        ("RAPPORT_DATABASE__URL", url),
+        ("RAPPORT_DATABASE__AUTO_MIGRATE", "true"),
+    ];
+    let out = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "owner@example.com",
+            "--password-file",
+            password.to_str().expect("utf-8 path"),
+            "--workspace",
+            "Test",
+            "--role",
+            "owner",
+        ],
+        &env,
+        cwd,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &[
+            "token",
+            "create",
+            "--email",
+            "owner@example.com",
+            "--workspace",
+            "Test",
+            "--scopes",
+            "read,write,admin",
+        ],
+        &env,
+        cwd,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let token = stdout.trim_end_matches('\n');
+    assert!(
+        token.starts_with("rpt_") && !token.contains(char::is_whitespace),
+        "{stdout:?}"
+    );
+    token.to_owned()
+}
+
 async fn acknowledged_creates_survive_kill_9(b: Backend) {
     let db = TestDb::new(b).await;
     let dir = tempfile::tempdir().expect("tmp");
+    let token = provision(&db.url, dir.path());
     let server = Server::start(&db.url, dir.path());
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let mut writers = Vec::new();
     for w in 0..6 {
-        let (url, acked, http) = (server.url("/api/v1/contacts"), acked.clone(), client());
+        let (url, acked, http) = (
+            server.url("/api/v1/contacts"),
+            acked.clone(),
+            client_as(&token),
+        );
         writers.push(tokio::spawn(async move {
             for i in 0..5_000 {
                 let body = json!({"first_name": format!("W{w}"), "last_name": format!("N{i}")});
@@ -156,7 +235,7 @@ async fn acknowledged_creates_survive_kill_9(b: Backend) {
     drop(server);
 
     let restarted = Server::start(&db.url, dir.path());
-    let http = client();
+    let http = client_as(&token);
     let mut missing = Vec::new();
     for id in &acked {
         let res = http
@@ -179,13 +258,14 @@ async fn acknowledged_creates_survive_kill_9(b: Backend) {
 async fn sigterm_finishes_in_flight_requests_and_refuses_new_ones(b: Backend) {
     let db = TestDb::new(b).await;
     let dir = tempfile::tempdir().expect("tmp");
+    let token = provision(&db.url, dir.path());
     let mut server = Server::start(&db.url, dir.path());
     let body = json!({"first_name": "Inflight"}).to_string();
     let (head, tail) = body.split_at(body.len() / 2);
     let mut conn = TcpStream::connect(server.addr).expect("connect");
     write!(
         conn,
-        "POST /api/v1/contacts HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        "POST /api/v1/contacts HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
         body.len()
     )
     .expect("send head");
@@ -251,14 +331,14 @@ async fn serve_needs_no_setup_and_is_ready_within_two_seconds() {
 #[tokio::test]
 async fn bodies_are_logged_only_when_log_bodies_is_on() {
     let dir = tempfile::tempdir().expect("tmp");
-    let http = client();
     for (setting, expected) in [("false", false), ("true", true)] {
         let url = format!(
             "sqlite://{}",
             dir.path().join(format!("bodies-{setting}.db")).display()
         );
+        let token = provision(&url, dir.path());
         let server = Server::start_with(&url, dir.path(), &[("RAPPORT_LOG__LOG_BODIES", setting)]);
-        let res = http
+        let res = client_as(&token)
             .post(server.url("/api/v1/contacts"))
             .json(&json!({"first_name": "Bodylogged"}))
             .send()
@@ -446,6 +526,8 @@ async fn seed_writes_companies_and_contacts_that_the_api_lists() {
             "100",
             "--seed",
             "7",
+            "--workspace",
+            "Test",
         ],
         &[],
         dir.path(),
@@ -457,8 +539,9 @@ async fn seed_writes_companies_and_contacts_that_the_api_lists() {
         String::from_utf8_lossy(&out.stderr)
     );
     let url = format!("sqlite://{}", dir.path().join("data/rapport.db").display());
+    let token = provision(&url, dir.path());
     let server = Server::start(&url, dir.path());
-    let http = client();
+    let http = client_as(&token);
     for (path, expected) in [
         ("/api/v1/contacts?include_total=true", 300),
         ("/api/v1/companies?include_total=true", 20),
@@ -493,4 +576,143 @@ fn version_names_the_commit() {
     let out = run(&["version"], &[], Path::new("."));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("rapport 0.1.0 ("), "{text}");
+}
+
+#[tokio::test]
+async fn first_start_prints_a_setup_token_that_creates_the_owner() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("RAPPORT_SERVER__LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let addr = wait_for_listening(&mut child, Arc::default());
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        let mut saw_intro = false;
+        while let Some(Ok(line)) = lines.next() {
+            if line.contains("one-time setup token") {
+                saw_intro = true;
+            } else if saw_intro && !line.trim().is_empty() {
+                let _ = tx.send(line.trim().to_owned());
+                return;
+            }
+        }
+    });
+    let token = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a setup token on stderr");
+    assert!(!token.contains(' '), "{token}");
+    let http = client();
+    let res = http
+        .post(format!("http://{addr}/api/v1/setup"))
+        .json(&json!({
+            "token": token, "email": "founder@example.com",
+            "password": "plum tree under the old bridge", "workspace": "Acme",
+        }))
+        .send()
+        .await
+        .expect("setup");
+    assert_eq!(res.status(), 201);
+    let res = http
+        .post(format!("http://{addr}/api/v1/auth/login"))
+        .json(&json!({ "email": "founder@example.com", "password": "plum tree under the old bridge" }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test]
+async fn cli_users_tokens_and_audit_verify_work_from_the_shell() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db_path = dir.path().join("cli.db");
+    let url = format!("sqlite://{}", db_path.display());
+    let token = provision(&url, dir.path());
+    let env = [
+        ("RAPPORT_DATABASE__URL", url.as_str()),
+        ("RAPPORT_DATABASE__AUTO_MIGRATE", "true"),
+    ];
+    // Bad input is refused with a reason and creates nothing.
+    std::fs::write(dir.path().join("weak"), "password\n").expect("file");
+    for (role, complaint) in [("boss", "--role boss"), ("member", "password")] {
+        let args = [
+            "user",
+            "create",
+            "--email",
+            "weak@example.com",
+            "--password-file",
+            "weak",
+            "--workspace",
+            "Test",
+            "--role",
+            role,
+        ];
+        let out = run(&args, &env, dir.path());
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(complaint));
+    }
+
+    let server = Server::start(&url, dir.path());
+    let http = client_as(&token);
+    let res = http
+        .post(server.url("/api/v1/contacts"))
+        .json(&json!({ "first_name": "Ada", "emails": [{"address": "ada@example.com"}] }))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(res.status(), 201);
+    drop(server);
+
+    let out = run(&["audit", "verify"], &env, dir.path());
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(report.contains("intact"), "{report}");
+
+    // Someone edits an entry behind the application's back: verify names it.
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("sqlite");
+    sqlx::query("UPDATE audit_log SET details = '{}' WHERE action = 'contacts.create'")
+        .execute(&mut conn)
+        .await
+        .expect("tamper");
+    let out = run(&["audit", "verify"], &env, dir.path());
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("BROKEN at entry"), "{report}");
+
+    // Disabling the owner ends their token at once.
+    let out = run(
+        &["user", "disable", "--email", "owner@example.com"],
+        &env,
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = Server::start(&url, dir.path());
+    let res = http
+        .get(server.url("/api/v1/contacts"))
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(res.status(), 401);
+    let out = run(
+        &["user", "disable", "--email", "nobody@example.com"],
+        &env,
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
 }

@@ -18,6 +18,10 @@ use crate::problem::Problem;
         (name = "contacts", description = "People"),
         (name = "companies", description = "Organisations"),
         (name = "search", description = "Search across objects"),
+        (name = "auth", description = "Login, sessions, first-run setup, invitations"),
+        (name = "tokens", description = "Personal API tokens"),
+        (name = "members", description = "Workspace members, roles and invitations"),
+        (name = "audit", description = "The tamper-evident audit log"),
         (name = "operations", description = "Health, readiness, metrics, error registry")
     )
 )]

@@ -1,17 +1,23 @@
 //! Operations endpoints: liveness, readiness, health, metrics. Not under `/api`: load balancers
-//! and scrapers call them.
+//! and scrapers call them. The probes are open (they reveal nothing but up/down and the version);
+//! metrics need a token.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rapport_app::health::{self, Check};
+use rapport_app::policy::authorize;
+use rapport_domain::policy::{Action, Resource};
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::problem::{self, Problem};
+use super::v1::resource::Problems;
+use crate::extract::RequestCtx;
+use crate::problem::{self, ApiError, Problem};
 use crate::state::AppState;
 
 const TAG: &str = "operations";
@@ -96,9 +102,41 @@ pub async fn healthz(State(s): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = TAG, responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn metrics(State(s): State<AppState>) -> Response {
+/// Whether the request carries the configured static metrics token.
+fn has_metrics_token(headers: &HeaderMap, expected: &str) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|sent| bool::from(sent.trim().as_bytes().ct_eq(expected.as_bytes())))
+}
+
+/// Prometheus metrics (text exposition format). Needs `auth.metrics_token` as a bearer token,
+/// or an owner's or admin's API token with the admin scope.
+#[utoipa::path(get, path = "/metrics", tag = TAG, responses((status = 200, content_type = "text/plain", body = String), Problems))]
+pub async fn metrics(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    caller: Result<RequestCtx, ApiError>,
+) -> Response {
+    let static_ok = s
+        .app
+        .config
+        .auth
+        .metrics_token
+        .as_ref()
+        .is_some_and(|t| has_metrics_token(&headers, t.expose()));
+    if !static_ok {
+        let allowed = match caller {
+            Ok(RequestCtx(ctx)) => authorize(&s.app, &ctx, Action::Read, Resource::Metrics)
+                .await
+                .map_err(ApiError::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = allowed {
+            return e.into_response();
+        }
+    }
     for p in s.app.db.pool_stats() {
         metrics::gauge!("db_pool_connections", "pool" => p.name).set(f64::from(p.size));
         metrics::gauge!("db_pool_idle_connections", "pool" => p.name).set(f64::from(p.idle));

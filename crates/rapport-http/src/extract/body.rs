@@ -87,3 +87,21 @@ fn category(e: &serde_json::Error) -> &'static str {
         _ => "invalid data",
     }
 }
+
+/// A JSON body read into `T`: unknown, missing or mistyped members answer 422 naming them.
+#[derive(Debug)]
+pub struct TypedJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for TypedJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let JsonBody(value) = JsonBody::from_request(req, state).await?;
+        serde_json::from_value(value).map(TypedJson).map_err(|e| {
+            ApiError::from(Problem::new(
+                problem::VALIDATION_FAILED,
+                format!("the body does not have the expected members: {e}"),
+            ))
+        })
+    }
+}

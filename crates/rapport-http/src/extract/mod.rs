@@ -6,7 +6,7 @@ pub mod ids;
 pub mod preconditions;
 pub mod query;
 
-pub use body::JsonBody;
-pub use ctx::RequestCtx;
+pub use body::{JsonBody, TypedJson};
+pub use ctx::{AnonymousCtx, RequestCtx};
 pub use preconditions::{IfMatch, IfNoneMatch};
 pub use query::ApiQuery;

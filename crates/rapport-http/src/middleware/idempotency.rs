@@ -1,9 +1,11 @@
 //! `Idempotency-Key` on POST: the first response is stored and replayed for 24 hours with
 //! `Idempotent-Replayed: true`; the same key with another request answers 422, and while the first
-//! is still running, 409. Records live in the database, so every instance sees them.
+//! is still running, 409. Records live in the database, so every instance sees them, and are
+//! scoped to the workspace, the user and (for API tokens) the token that sent the key.
 //!
 //! Which responses are kept: 2xx and 4xx other than 409 and 429 (a retry of those may succeed);
-//! 5xx releases the key so the client can retry. If the process dies between commit and storing
+//! 5xx releases the key so the client can retry, and so does a `Cache-Control: no-store` response
+//! (a secret shown once is never stored). If the process dies between commit and storing
 //! the response, the key's lease (request timeout + 5 s) expires and a retry runs again.
 
 use std::collections::BTreeMap;
@@ -16,6 +18,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use rapport_store::idempotency::{self, Claim, StoredResponse};
 use sha2::{Digest, Sha256};
+
+use rapport_app::Actor;
 
 use crate::extract::RequestCtx;
 use crate::problem::{self, Problem};
@@ -69,9 +73,20 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
         .into_response();
     }
     let (mut parts, body) = req.into_parts();
-    let ctx = match RequestCtx::from_request_parts(&mut parts, &state).await {
-        Ok(c) => c.0,
-        Err(e) => return e.into_response(),
+    // Keys belong to the caller who sent them, so one user can never be served another's
+    // stored response. An unauthenticated request (login, setup) runs without replay.
+    let Ok(RequestCtx(ctx)) = RequestCtx::from_request_parts(&mut parts, &state).await else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    // A token's replay goes to that token only: another credential of the same user (with other
+    // scopes) never receives it.
+    let key = match &ctx.actor {
+        Actor::User {
+            id,
+            token: Some(token),
+        } => format!("{id}:{token}:{key}"),
+        Actor::User { id, token: None } => format!("{id}:{key}"),
+        Actor::System | Actor::Anonymous => key,
     };
     let limit = state.app.config.server.max_body_bytes;
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
@@ -116,7 +131,15 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     let status = res.status();
+    // A response marked `no-store` carries a secret shown once (a new token, an invitation):
+    // it is never written to the idempotency table, and a retry runs again.
+    let secret = res
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
     let keep = !status.is_server_error()
+        && !secret
         && status != StatusCode::CONFLICT
         && status != StatusCode::TOO_MANY_REQUESTS;
     if !keep {

@@ -6,6 +6,7 @@ use rapport_app::config::{self, Config, Sources};
 
 use crate::cli::{Cli, Command};
 
+mod accounts;
 mod migrate;
 mod seed;
 mod serve;
@@ -50,6 +51,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             contacts,
             batch,
             seed,
+            workspace,
         } => {
             with_config(&sources, false, |c| {
                 seed::run(
@@ -59,10 +61,20 @@ pub async fn run(cli: Cli) -> ExitCode {
                         contacts,
                         batch,
                         seed,
+                        workspace,
                     },
                 )
             })
             .await
+        }
+        Command::User { action } => {
+            with_config(&sources, false, |c| accounts::user(c, action)).await
+        }
+        Command::Token { action } => {
+            with_config(&sources, false, |c| accounts::token(c, action)).await
+        }
+        Command::Audit { action } => {
+            with_config(&sources, false, |c| accounts::audit(c, action)).await
         }
     }
 }

@@ -21,12 +21,13 @@ use rapport_domain::values::{
 };
 
 /// What to generate.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     pub companies: u64,
     pub contacts: u64,
     pub batch: u64,
     pub seed: Option<u64>,
+    pub workspace: String,
 }
 
 const COUNTRIES: &[&str] = &["US", "GB", "FR", "DE", "ES", "NL", "CA", "BR"];
@@ -153,7 +154,10 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
         .await
         .context("cannot open the database")?;
     app.prepare().await.context("the database is not ready")?;
-    let ctx = Ctx::system();
+    let workspace = rapport_app::identity::users::workspace_named(&app, &plan.workspace)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ctx = Ctx::system(workspace);
     let mut rng = StdRng::seed_from_u64(plan.seed.unwrap_or_else(rand::random));
     let started = std::time::Instant::now();
 

@@ -8,7 +8,8 @@ use rapport_app::config::Config;
 use rapport_http::{AppState, BuildInfo};
 use tokio_util::sync::CancellationToken;
 
-/// How often maintenance runs: expired idempotency records pruned, planner statistics refreshed.
+/// How often maintenance runs: expired idempotency records and sessions pruned, planner
+/// statistics refreshed.
 const MAINTAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -46,6 +47,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     .with_graceful_shutdown(stop.clone().cancelled_owned());
     let mut server = tokio::spawn(async move { server.await });
     tracing::info!(%local, version = env!("CARGO_PKG_VERSION"), "listening");
+    print_setup_link(&app, local).await?;
     tokio::select! {
         result = &mut server => {
             // The server ended on its own: that is an error, not a shutdown.
@@ -70,6 +72,32 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let _ = maintenance.await;
     app.db.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// First run: while no account exists, prints a one-time setup link to the terminal (stderr),
+/// never to the logs, which are often shipped elsewhere.
+async fn print_setup_link(app: &App, local: SocketAddr) -> anyhow::Result<()> {
+    let Some(secret) = rapport_app::identity::setup::setup_link_if_needed(app)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the setup link: {e}"))?
+    else {
+        return Ok(());
+    };
+    let hours = app.config.auth.setup_link_hours;
+    tracing::warn!(
+        valid_hours = hours,
+        "no account exists yet: a one-time setup link was printed on the terminal"
+    );
+    // The web page for this link comes with the web UI; until then the link is used through
+    // the API (or the CLI), which the message spells out.
+    eprintln!(
+        "\nNo account exists yet. Within {hours} h, create the first owner and workspace with this \
+         one-time setup token:\n\n  {secret}\n\n  curl -X POST http://{local}/api/v1/setup \
+         -H 'Content-Type: application/json' \\\n    -d '{{\"token\":\"{secret}\",\
+         \"email\":\"you@example.com\",\"password\":\"at least 12 characters\",\"workspace\":\"Acme\"}}'\n\n\
+         or from a shell: rapport user create --email E --password-file F --workspace NAME --role owner\n"
+    );
     Ok(())
 }
 
@@ -100,6 +128,13 @@ async fn maintain(app: App, stop: CancellationToken) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "idempotency pruning failed"),
             },
+        }
+        let now = chrono::Utc::now();
+        let idle = chrono::TimeDelta::from_std(app.config.session_idle()).unwrap_or_default();
+        match rapport_store::sessions::prune(&app.db, now, now - idle).await {
+            Ok(n) if n > 0 => tracing::info!(pruned = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "session pruning failed"),
         }
         if let Err(e) = app.db.refresh_statistics().await {
             tracing::warn!(error = %e, "refreshing planner statistics failed");

@@ -1,9 +1,13 @@
 //! The JSON API, version 1: one module per resource, each owning its routes.
 
+pub mod audit;
+pub mod auth;
 pub mod companies;
 pub mod contacts;
+pub mod members;
 pub mod resource;
 pub mod search;
+pub mod tokens;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -15,4 +19,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(contacts::router())
         .merge(companies::router())
         .merge(search::router())
+        .merge(auth::router())
+        .merge(tokens::router())
+        .merge(members::router())
+        .merge(audit::router())
 }

@@ -273,6 +273,12 @@ pub enum Problems {
     /// Malformed request (bad JSON, bad filter with its position, bad parameter).
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(#[to_schema] Problem),
+    /// No valid credentials.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// Role or token scopes do not allow this, or a cross-site request.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
     /// No such record in this workspace.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
@@ -291,6 +297,9 @@ pub enum Problems {
     /// Invalid fields, every one listed.
     #[response(status = 422, content_type = "application/problem+json")]
     Validation(Problem),
+    /// Too many attempts; see Retry-After.
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Problem),
     /// Unexpected error.
     #[response(status = 500, content_type = "application/problem+json")]
     Internal(Problem),

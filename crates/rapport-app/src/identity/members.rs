@@ -1,0 +1,94 @@
+//! Who belongs to a workspace and with which role: listing, changing roles, removing members.
+//! Nobody grants or takes away a role above their own, and a workspace always keeps an owner.
+
+use rapport_domain::ids::UserId;
+use rapport_domain::policy::{Action, Resource, Role};
+use rapport_store::Tx;
+use rapport_store::users::{self, MemberRow};
+use serde_json::json;
+
+use crate::app::App;
+use crate::audit::{self, Event};
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::policy::authorize;
+
+/// Everyone in the caller's workspace.
+pub async fn list(app: &App, ctx: &Ctx) -> Result<Vec<MemberRow>, AppError> {
+    authorize(app, ctx, Action::Read, Resource::Members).await?;
+    Ok(users::members(&app.db, ctx.workspace_id).await?)
+}
+
+/// The target's membership, locked, after checking the caller outranks it.
+async fn target(tx: &mut Tx, ctx: &Ctx, user: UserId) -> Result<(MemberRow, Role), AppError> {
+    let member = users::membership_for_write(tx, ctx.workspace_id, user)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let role = Role::parse(&member.role)
+        .ok_or_else(|| AppError::Internal(format!("unknown stored role {}", member.role)))?;
+    if !ctx.principal.role.may_grant(role) {
+        return Err(AppError::Forbidden(format!(
+            "the {} role may not change an {role}'s membership",
+            ctx.principal.role
+        )));
+    }
+    Ok((member, role))
+}
+
+fn last_owner() -> AppError {
+    AppError::Conflict {
+        code: "last_owner",
+        detail: "a workspace keeps at least one owner; make someone else owner first".into(),
+        existing_id: None,
+    }
+}
+
+/// Gives a member another role.
+pub async fn set_role(
+    app: &App,
+    ctx: &Ctx,
+    user: UserId,
+    role: Role,
+) -> Result<MemberRow, AppError> {
+    authorize(app, ctx, Action::Manage, Resource::Members).await?;
+    if !ctx.principal.role.may_grant(role) {
+        return Err(AppError::Forbidden(format!(
+            "the {} role may not grant {role}",
+            ctx.principal.role
+        )));
+    }
+    let mut tx = app.db.begin().await?;
+    let (member, before) = target(&mut tx, ctx, user).await?;
+    if before == role {
+        return Ok(member);
+    }
+    if before == Role::Owner && users::owner_count(&mut tx, ctx.workspace_id).await? <= 1 {
+        return Err(last_owner());
+    }
+    users::put_membership(&mut tx, ctx.workspace_id, user, role.as_str()).await?;
+    let event = Event::on("members.role_change", "members", &user)
+        .with(json!({ "before": before.as_str(), "after": role.as_str() }));
+    audit::record(&mut tx, ctx, event).await?;
+    tx.commit().await?;
+    Ok(MemberRow {
+        role: role.as_str().into(),
+        ..member
+    })
+}
+
+/// Removes a member: their sessions and tokens for this workspace stop working at once (both
+/// are checked against the membership on every request).
+pub async fn remove(app: &App, ctx: &Ctx, user: UserId) -> Result<(), AppError> {
+    authorize(app, ctx, Action::Manage, Resource::Members).await?;
+    let mut tx = app.db.begin().await?;
+    let (_, role) = target(&mut tx, ctx, user).await?;
+    if role == Role::Owner && users::owner_count(&mut tx, ctx.workspace_id).await? <= 1 {
+        return Err(last_owner());
+    }
+    users::remove_membership(&mut tx, ctx.workspace_id, user).await?;
+    let event =
+        Event::on("members.remove", "members", &user).with(json!({ "role": role.as_str() }));
+    audit::record(&mut tx, ctx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! One-time links: the first-run setup link `serve` prints while no account exists, and
+//! invitations an admin hands out. Each is a random secret stored hashed, expiring, and consumed
+//! by the `UPDATE ... RETURNING` that reads it, so two uses race and exactly one wins.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::ids::WorkspaceId;
+use rapport_domain::policy::{Action, Resource, Role};
+use rapport_store::links::{self, NewLink};
+use rapport_store::users as stored_users;
+use serde_json::json;
+
+use crate::app::App;
+use crate::audit::{self, Event};
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::identity::users::{self, Created, NewUser, Placement, Workspace};
+use crate::identity::{random_secret, secret_hash};
+use crate::policy::authorize;
+
+const SETUP: &str = "setup";
+const INVITE: &str = "invite";
+
+fn dead_link() -> AppError {
+    AppError::Unauthenticated("this link is unknown, already used or expired".into())
+}
+
+/// While no account exists, a new setup link secret valid for `auth.setup_link_hours` (and
+/// `None` once someone has an account).
+pub async fn setup_link_if_needed(app: &App) -> Result<Option<String>, AppError> {
+    if stored_users::any(&app.db).await? {
+        return Ok(None);
+    }
+    let secret = random_secret();
+    let now = Utc::now();
+    let ttl = chrono::TimeDelta::from_std(app.config.setup_link_ttl())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut tx = app.db.begin().await?;
+    links::insert(
+        &mut tx,
+        &NewLink {
+            token_hash: &secret_hash(&secret),
+            purpose: SETUP,
+            workspace_id: None,
+            role: None,
+            email: None,
+            created_by: None,
+            now,
+            expires_at: now + ttl,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(secret))
+}
+
+/// Uses a setup link: creates the first owner and their workspace. Refused once any account
+/// exists, so an old link printed by an earlier start cannot mint a second owner.
+pub async fn complete_setup(
+    app: &App,
+    ctx: &Ctx,
+    secret: &str,
+    user: &NewUser,
+    workspace: &str,
+) -> Result<Created, AppError> {
+    users::validate(user, Some(workspace))?;
+    let mut tx = app.db.begin().await?;
+    if links::take(&mut tx, &secret_hash(secret), SETUP, Utc::now())
+        .await?
+        .is_none()
+    {
+        return Err(dead_link());
+    }
+    if stored_users::any(&app.db).await? {
+        return Err(AppError::Conflict {
+            code: "already_set_up",
+            detail: "this instance already has an owner; ask them for an invitation".into(),
+            existing_id: None,
+        });
+    }
+    let place = Placement {
+        workspace: Workspace::Named(workspace.to_owned()),
+        role: Role::Owner,
+    };
+    let created = users::create_in(app, &mut tx, ctx, user, &place).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// An invitation: the secret to send, and when it stops working.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    /// The secret, shown this once.
+    pub secret: String,
+    /// The role the invitee gets.
+    pub role: Role,
+    /// Only this address may accept, when set.
+    pub email: Option<String>,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Invites someone into the caller's workspace with `role` (never above the caller's own).
+pub async fn invite(
+    app: &App,
+    ctx: &Ctx,
+    email: Option<&str>,
+    role: Role,
+) -> Result<Invitation, AppError> {
+    authorize(app, ctx, Action::Manage, Resource::Members).await?;
+    if !ctx.principal.role.may_grant(role) {
+        return Err(AppError::Forbidden(format!(
+            "the {} role may not invite an {role}",
+            ctx.principal.role
+        )));
+    }
+    let email = email.map(stored_users::email_key);
+    let secret = random_secret();
+    let now = Utc::now();
+    let ttl = chrono::TimeDelta::from_std(app.config.invite_link_ttl())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let expires_at = now + ttl;
+    let by = ctx.actor.user();
+    let mut tx = app.db.begin().await?;
+    links::insert(
+        &mut tx,
+        &NewLink {
+            token_hash: &secret_hash(&secret),
+            purpose: INVITE,
+            workspace_id: Some(ctx.workspace_id),
+            role: Some(role.as_str()),
+            email: email.as_deref(),
+            created_by: by,
+            now,
+            expires_at,
+        },
+    )
+    .await?;
+    let event = Event::plain("members.invite").with(json!({
+        "role": role.as_str(), "email": email, "expires_at": expires_at,
+    }));
+    audit::record(&mut tx, ctx, event).await?;
+    tx.commit().await?;
+    Ok(Invitation {
+        secret,
+        role,
+        email,
+        expires_at,
+    })
+}
+
+/// Accepts an invitation with a new account.
+pub async fn accept_invite(
+    app: &App,
+    ctx: &Ctx,
+    secret: &str,
+    user: &NewUser,
+) -> Result<Created, AppError> {
+    users::validate(user, None)?;
+    let mut tx = app.db.begin().await?;
+    let Some(link) = links::take(&mut tx, &secret_hash(secret), INVITE, Utc::now()).await? else {
+        return Err(dead_link());
+    };
+    if link
+        .email
+        .as_deref()
+        .is_some_and(|e| e != stored_users::email_key(&user.email))
+    {
+        // Dropping the transaction leaves the invitation unused for its real recipient.
+        return Err(AppError::Forbidden(
+            "this invitation is for another e-mail address".into(),
+        ));
+    }
+    let (Some(ws), Some(role)) = (
+        link.workspace_id,
+        link.role.as_deref().and_then(Role::parse),
+    ) else {
+        return Err(AppError::Internal(
+            "invitation without workspace or role".into(),
+        ));
+    };
+    let place = Placement {
+        workspace: Workspace::Existing(WorkspaceId(ws)),
+        role,
+    };
+    let created = users::create_in(app, &mut tx, ctx, user, &place).await?;
+    tx.commit().await?;
+    Ok(created)
+}

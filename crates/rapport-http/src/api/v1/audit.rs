@@ -1,0 +1,152 @@
+//! `/api/v1/audit`: the workspace's tamper-evident audit log, newest first, for owners and admins.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use rapport_app::audit;
+use rapport_store::audit::{AuditQuery, Entry};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::resource::Problems;
+use crate::extract::{ApiQuery, RequestCtx};
+use crate::problem::{self, ApiError, Problem};
+use crate::state::AppState;
+
+/// The audit routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_audit))
+}
+
+/// `GET /api/v1/audit` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Only entries by this user.
+    pub actor_id: Option<Uuid>,
+    /// Only this object type (`contacts`, `tokens`, `members`...).
+    pub object_type: Option<String>,
+    /// Only this object.
+    pub object_id: Option<String>,
+    /// Only this action (`contacts.update`), or a family with a trailing dot (`auth.`).
+    pub action: Option<String>,
+    /// From this time (inclusive, RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Until this time (exclusive, RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u64>,
+}
+
+/// One audit entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// Position in the workspace's chain.
+    pub seq: i64,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// `user`, `token`, `system` or `anonymous`.
+    pub actor_kind: String,
+    /// The acting user.
+    pub actor_id: Option<String>,
+    /// What happened.
+    pub action: String,
+    /// The object's type.
+    pub object_type: Option<String>,
+    /// The object's id.
+    pub object_id: Option<String>,
+    /// The request that did it.
+    pub request_id: Option<String>,
+    /// The client address.
+    pub ip: Option<String>,
+    /// The client's user agent.
+    pub user_agent: Option<String>,
+    /// Diff, reason, counts; personal values are masked.
+    #[schema(value_type = Object)]
+    pub details: Value,
+    /// SHA-256 of the previous entry.
+    pub prev_hash: String,
+    /// SHA-256 of this entry.
+    pub hash: String,
+}
+
+impl From<Entry> for AuditEntry {
+    fn from(e: Entry) -> Self {
+        AuditEntry {
+            seq: e.seq,
+            at: e.at,
+            actor_kind: e.actor_kind,
+            actor_id: e.actor_id,
+            action: e.action,
+            object_type: e.object_type,
+            object_id: e.object_id,
+            request_id: e.request_id,
+            ip: e.ip,
+            user_agent: e.user_agent,
+            details: serde_json::from_str(&e.details).unwrap_or(Value::String(e.details)),
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
+}
+
+/// A page of entries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    /// Newest first.
+    pub data: Vec<AuditEntry>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The workspace's audit log, newest first, with filters (owners and admins).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
+    responses((status = 200, body = AuditPage), Problems))]
+pub async fn list_audit(
+    State(s): State<AppState>,
+    RequestCtx(ctx): RequestCtx,
+    ApiQuery(p): ApiQuery<AuditParams>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(
+            Problem::new(problem::INVALID_PARAMETER, "limit must be from 1 to 200")
+                .parameter("limit")
+                .into(),
+        );
+    }
+    let before_seq = match p.cursor.as_deref() {
+        None => None,
+        Some(c) => Some(c.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            ApiError::from(
+                Problem::new(problem::INVALID_PARAMETER, "not a cursor from this list")
+                    .parameter("cursor"),
+            )
+        })?),
+    };
+    let query = AuditQuery {
+        actor_id: p.actor_id.map(|a| a.to_string()),
+        object_type: p.object_type,
+        object_id: p.object_id,
+        action: p.action,
+        from: p.from,
+        to: p.to,
+        before_seq,
+        limit,
+    };
+    let entries = audit::list(&s.app, &ctx, &query).await?;
+    let next_cursor = (entries.len() as u64 == limit)
+        .then(|| entries.last().map(|e| e.seq.to_string()))
+        .flatten();
+    Ok(Json(AuditPage {
+        data: entries.into_iter().map(AuditEntry::from).collect(),
+        next_cursor,
+    }))
+}

@@ -1,0 +1,300 @@
+//! Access over every route, generated from the OpenAPI document: each route has an entry in the
+//! matrix below (a new route without one fails), every built-in role gets the answer its entry
+//! says, anonymous callers reach only public routes, and a caller from another workspace using
+//! this workspace's ids gets 404 with nothing changed and nothing leaked.
+
+#![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
+
+use std::collections::BTreeSet;
+
+use http::{Method, StatusCode};
+use rapport_domain::policy::Role;
+use rapport_testkit::{Backend, TestApp, TestResponse, TestUser, both_backends};
+use serde_json::{Value, json};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy)]
+enum Allowed {
+    /// Anyone, without credentials.
+    Public,
+    /// This role and every more powerful one.
+    AtLeast(Role),
+    /// Browser sessions only: every token caller is refused.
+    SessionOnly,
+}
+
+use Allowed::{AtLeast, Public, SessionOnly};
+use Role::{Admin, Member, Viewer};
+
+/// Every route and who may call it. A route missing here fails the test.
+const MATRIX: &[(&str, &str, Allowed)] = &[
+    ("get", "/api/v1/contacts", AtLeast(Viewer)),
+    ("post", "/api/v1/contacts", AtLeast(Member)),
+    ("get", "/api/v1/contacts/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/contacts/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/contacts/{id}", AtLeast(Member)),
+    ("post", "/api/v1/contacts/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/contacts/search", AtLeast(Viewer)),
+    ("get", "/api/v1/companies", AtLeast(Viewer)),
+    ("post", "/api/v1/companies", AtLeast(Member)),
+    ("get", "/api/v1/companies/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/companies/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/companies/{id}", AtLeast(Member)),
+    ("post", "/api/v1/companies/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/companies/search", AtLeast(Viewer)),
+    ("get", "/api/v1/search", AtLeast(Viewer)),
+    ("post", "/api/v1/auth/login", Public),
+    ("post", "/api/v1/auth/logout", AtLeast(Viewer)),
+    ("post", "/api/v1/auth/logout-everywhere", AtLeast(Viewer)),
+    ("get", "/api/v1/auth/session", AtLeast(Viewer)),
+    ("post", "/api/v1/auth/password", SessionOnly),
+    ("post", "/api/v1/setup", Public),
+    ("post", "/api/v1/invitations", AtLeast(Admin)),
+    ("post", "/api/v1/invitations/accept", Public),
+    ("get", "/api/v1/tokens", AtLeast(Viewer)),
+    ("post", "/api/v1/tokens", AtLeast(Viewer)),
+    ("delete", "/api/v1/tokens/{id}", AtLeast(Viewer)),
+    ("get", "/api/v1/members", AtLeast(Viewer)),
+    ("patch", "/api/v1/members/{user_id}", AtLeast(Admin)),
+    ("delete", "/api/v1/members/{user_id}", AtLeast(Admin)),
+    ("get", "/api/v1/audit", AtLeast(Admin)),
+    ("get", "/livez", Public),
+    ("get", "/readyz", Public),
+    ("get", "/healthz", Public),
+    ("get", "/metrics", AtLeast(Admin)),
+    ("get", "/problems/{type}", Public),
+];
+
+/// A body that passes parsing, so the answer shows the authorisation decision, not a 422.
+fn body_for(method: &str, path: &str) -> Option<Value> {
+    Some(match (method, path) {
+        ("post", p) if p.ends_with("/search") && p != "/api/v1/search" => json!({}),
+        ("post", "/api/v1/contacts") => json!({ "first_name": "Matrix" }),
+        ("post", "/api/v1/companies") => json!({ "name": "Matrix Ltd" }),
+        ("patch", _) if path.starts_with("/api/v1/members") => json!({ "role": "viewer" }),
+        ("patch", _) => json!({ "first_name": "Changed" }),
+        ("post", "/api/v1/auth/login") => {
+            json!({ "email": "nobody@example.com", "password": "wrong wrong wrong" })
+        }
+        ("post", "/api/v1/auth/password") => {
+            json!({ "current_password": "x", "new_password": "y" })
+        }
+        ("post", "/api/v1/setup") => json!({
+            "token": "unknown", "email": "x@example.com",
+            "password": "plum tree under the old bridge", "workspace": "X",
+        }),
+        ("post", "/api/v1/invitations") => json!({ "role": "viewer" }),
+        ("post", "/api/v1/invitations/accept") => json!({
+            "token": "unknown", "email": "x@example.com",
+            "password": "plum tree under the old bridge",
+        }),
+        ("post", "/api/v1/tokens") => json!({ "name": "matrix", "scopes": ["read"] }),
+        _ => return None,
+    })
+}
+
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("item").keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                out.insert((method.clone(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+async fn send(
+    app: &TestApp,
+    method: &str,
+    template: &str,
+    path: &str,
+    token: Option<&str>,
+) -> TestResponse {
+    let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+    let mut req = app.request(m, path);
+    req = match token {
+        Some(t) => req.bearer(t),
+        None => req.anonymous(),
+    };
+    match body_for(method, template) {
+        Some(b) => req.json(&b).send().await,
+        None => req.send().await,
+    }
+}
+
+/// Whether the answer is the one every route gives a caller without valid credentials (a
+/// public route may still answer 401 for a wrong password or a dead link, with its own detail).
+fn wants_credentials(res: &TestResponse) -> bool {
+    let generic = match rapport_app::identity::unauthenticated() {
+        rapport_app::AppError::Unauthenticated(detail) => detail,
+        other => panic!("unexpected {other:?}"),
+    };
+    res.status == StatusCode::UNAUTHORIZED
+        && serde_json::from_slice::<Value>(&res.body)
+            .is_ok_and(|p| p["detail"].as_str() == Some(generic.as_str()))
+}
+
+fn fill(template: &str, id: &str, user: &str) -> String {
+    template
+        .replace("{id}", id)
+        .replace("{user_id}", user)
+        .replace("{type}", "not-found")
+}
+
+async fn every_route_answers_each_role_as_the_matrix_says(b: Backend) {
+    let app = TestApp::new(b).await;
+    let doc = app.get("/api/openapi.json").await.json();
+    let routes = documented(&doc);
+    let listed: BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    let missing: Vec<_> = routes.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a matrix entry: {missing:?}"
+    );
+    let stale: Vec<_> = listed.difference(&routes).collect();
+    assert!(stale.is_empty(), "matrix entries for no route: {stale:?}");
+
+    let mut callers: Vec<(Role, TestUser)> = vec![(Role::Owner, app.owner.clone())];
+    for role in [Role::Admin, Role::Manager, Role::Member, Role::Viewer] {
+        callers.push((role, app.member(role).await));
+    }
+    let victim = app.member(Role::Viewer).await;
+    let mut wrong = Vec::new();
+    for (method, template, allowed) in MATRIX {
+        let path = fill(
+            template,
+            &uuid::Uuid::now_v7().to_string(),
+            &victim.user_id.to_string(),
+        );
+        let anonymous = send(&app, method, template, &path, None).await;
+        let anonymous_ok =
+            !wants_credentials(&anonymous) && anonymous.status != StatusCode::FORBIDDEN;
+        if anonymous_ok != matches!(allowed, Public) {
+            wrong.push(format!(
+                "{method} {template} anonymous: {} {}",
+                anonymous.status,
+                anonymous.text()
+            ));
+        }
+        if !matches!(allowed, Public) && anonymous.status == StatusCode::UNAUTHORIZED {
+            anonymous.problem(401, "unauthenticated");
+        }
+        for (role, caller) in &callers {
+            let res = send(&app, method, template, &path, Some(&caller.token)).await;
+            let expect_ok = match allowed {
+                Public => true,
+                AtLeast(least) => role <= least,
+                SessionOnly => false,
+            };
+            let got_ok = !wants_credentials(&res) && res.status != StatusCode::FORBIDDEN;
+            if got_ok != expect_ok || (!expect_ok && res.status != StatusCode::FORBIDDEN) {
+                wrong.push(format!(
+                    "{method} {template} as {role}: {} {}",
+                    res.status,
+                    res.text()
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "unexpected answers:\n{}",
+        wrong.join("\n")
+    );
+}
+
+async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
+    let app = TestApp::new(b).await;
+    let company = app.create_company(json!({ "name": "Initech" })).await;
+    let company_id = company["id"].as_str().expect("id").to_owned();
+    let contact = app
+        .create_contact(json!({ "first_name": "Peter", "company_id": company_id }))
+        .await;
+    let contact_id = contact["id"].as_str().expect("id").to_owned();
+    let colleague = app.member(Role::Member).await;
+    let tokens = app.get("/api/v1/tokens").await.json();
+    let token_id = tokens["data"][0]["id"]
+        .as_str()
+        .expect("token id")
+        .to_owned();
+    let ours = [
+        contact_id.clone(),
+        company_id.clone(),
+        colleague.user_id.to_string(),
+        app.owner.user_id.to_string(),
+        token_id.clone(),
+        app.owner.workspace_id.to_string(),
+    ];
+    let before = snapshot(&app, &contact_id, &company_id).await;
+
+    let intruder = app.other_workspace().await;
+    let doc = app.get("/api/openapi.json").await.json();
+    let mut wrong = Vec::new();
+    for (method, template) in documented(&doc) {
+        let id = if template.starts_with("/api/v1/companies") {
+            company_id.as_str()
+        } else if template.starts_with("/api/v1/tokens") {
+            token_id.as_str()
+        } else {
+            contact_id.as_str()
+        };
+        let path = fill(&template, id, &colleague.user_id.to_string());
+        let res = send(&app, &method, &template, &path, Some(&intruder.token)).await;
+        // The problem's `instance` echoes the requested path; everything else must not name us.
+        let text = match serde_json::from_slice::<Value>(&res.body) {
+            Ok(Value::Object(mut m)) => {
+                m.remove("instance");
+                Value::Object(m).to_string()
+            }
+            _ => res.text(),
+        };
+        let names_an_id = template.contains("{id}") || template.contains("{user_id}");
+        if names_an_id && res.status != StatusCode::NOT_FOUND {
+            wrong.push(format!("{method} {template}: {} {text}", res.status));
+        }
+        if let Some(leak) = ours.iter().find(|o| text.contains(o.as_str())) {
+            wrong.push(format!("{method} {template} leaks {leak}: {text}"));
+        }
+    }
+    // Ids inside bodies: a contact in the other workspace cannot point at our company.
+    let res = app
+        .request(Method::POST, "/api/v1/contacts")
+        .bearer(&intruder.token)
+        .json(&json!({ "first_name": "Mallory", "company_id": company_id }))
+        .send()
+        .await;
+    let p = res.problem(422, "validation-failed");
+    assert_eq!(p["errors"][0]["pointer"], "/company_id", "{p}");
+    assert!(
+        wrong.is_empty(),
+        "cross-workspace answers:\n{}",
+        wrong.join("\n")
+    );
+    // Nothing of ours changed (the intruder's own writes went to its own workspace).
+    assert_eq!(snapshot(&app, &contact_id, &company_id).await, before);
+    let ours_now = app.get("/api/v1/contacts").await.json();
+    assert_eq!(ours_now["data"].as_array().map(Vec::len), Some(1));
+}
+
+/// What the owner sees of the records and members an intruder might touch.
+async fn snapshot(app: &TestApp, contact_id: &str, company_id: &str) -> [String; 3] {
+    [
+        app.get(&format!("/api/v1/contacts/{contact_id}"))
+            .await
+            .text(),
+        app.get(&format!("/api/v1/companies/{company_id}"))
+            .await
+            .text(),
+        app.get("/api/v1/members").await.text(),
+    ]
+}
+
+both_backends!(
+    every_route_answers_each_role_as_the_matrix_says,
+    another_workspace_gets_404_for_every_id_and_sees_nothing,
+);

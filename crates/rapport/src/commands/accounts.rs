@@ -1,0 +1,185 @@
+//! `rapport user`, `rapport token` and `rapport audit`: what operators and scripts do from the
+//! shell. Secrets never appear in arguments (the password comes from a file) and a new token is
+//! printed alone on stdout so `$(rapport token create ...)` captures exactly it.
+
+use std::io::Read;
+
+use anyhow::{Context, anyhow, bail};
+use rapport_app::config::Config;
+use rapport_app::identity::tokens::{self, TokenRequest};
+use rapport_app::identity::users::{self, NewUser, Placement, Workspace};
+use rapport_app::{App, AppError, Ctx};
+use rapport_domain::ids::{UserId, WorkspaceId};
+use rapport_domain::policy::Role;
+use rapport_store::audit::Verdict;
+
+use crate::cli::{AuditAction, TokenAction, UserAction};
+
+async fn open(config: Config) -> anyhow::Result<App> {
+    let app = App::connect(config)
+        .await
+        .context("cannot open the database")?;
+    app.prepare().await.context("the database is not ready")?;
+    Ok(app)
+}
+
+/// A use-case error as one readable line.
+fn explain(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Validation(errors) => anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|f| format!("{}: {}", f.pointer.trim_start_matches('/'), f.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        AppError::Conflict { detail, .. } => anyhow!("{detail}"),
+        other => anyhow!("{other}"),
+    }
+}
+
+fn read_password(path: &std::path::Path) -> anyhow::Result<String> {
+    let mut text = String::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the password from standard input")?;
+    } else {
+        text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the password file {}", path.display()))?;
+    }
+    Ok(text.lines().next().unwrap_or("").to_owned())
+}
+
+/// `rapport user ...`
+pub async fn user(config: Config, action: UserAction) -> anyhow::Result<()> {
+    match action {
+        UserAction::Create {
+            email,
+            password_file,
+            workspace,
+            role,
+            display_name,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow!("--role {role}: one of owner, admin, manager, member, viewer")
+            })?;
+            let password = read_password(&password_file)?;
+            let app = open(config).await?;
+            let ctx = Ctx::system(rapport_store::audit::INSTANCE);
+            let created = users::create(
+                &app,
+                &ctx,
+                &NewUser {
+                    email: email.clone(),
+                    password,
+                    display_name,
+                },
+                &Placement {
+                    workspace: Workspace::Named(workspace.clone()),
+                    role,
+                },
+            )
+            .await
+            .map_err(explain)?;
+            eprintln!(
+                "created {email} as {role} of workspace {workspace}{} (user {}, workspace {})",
+                if created.new_workspace { " (new)" } else { "" },
+                created.user_id,
+                created.workspace_id
+            );
+            Ok(())
+        }
+        UserAction::Disable { email } => {
+            let app = open(config).await?;
+            let ctx = Ctx::system(rapport_store::audit::INSTANCE);
+            if !users::disable(&app, &ctx, &email).await.map_err(explain)? {
+                bail!("no account with the address {email}");
+            }
+            eprintln!("disabled {email}: every session and token of it has ended");
+            Ok(())
+        }
+    }
+}
+
+/// `rapport token ...`
+pub async fn token(config: Config, action: TokenAction) -> anyhow::Result<()> {
+    let TokenAction::Create {
+        email,
+        workspace,
+        scopes,
+        expires_in,
+        name,
+    } = action;
+    let expires_in = match expires_in.as_deref() {
+        None => None,
+        Some(text) => Some(
+            tokens::parse_lifetime(text)
+                .ok_or_else(|| anyhow!("--expires-in {text}: use e.g. 30d, 12h or 90m"))?,
+        ),
+    };
+    let app = open(config).await?;
+    let Some(ws) = users::find_workspace(&app, &workspace)
+        .await
+        .map_err(explain)?
+    else {
+        bail!("no workspace named {workspace}");
+    };
+    let user = rapport_store::users::find_by_email(&app.db, &email)
+        .await?
+        .ok_or_else(|| anyhow!("no account with the address {email}"))?;
+    if user.disabled_at.is_some() {
+        bail!("the account {email} is disabled");
+    }
+    let member = rapport_store::users::membership(&app.db, ws, UserId(user.id)).await?;
+    if member.is_none() {
+        bail!("{email} is not a member of {workspace}");
+    }
+    let issued = issue(&app, ws, UserId(user.id), name, scopes, expires_in).await?;
+    println!("{}", issued);
+    Ok(())
+}
+
+async fn issue(
+    app: &App,
+    ws: WorkspaceId,
+    user: UserId,
+    name: String,
+    scopes: String,
+    expires_in: Option<std::time::Duration>,
+) -> anyhow::Result<String> {
+    let ctx = Ctx::system(ws);
+    let req = TokenRequest {
+        name,
+        scopes,
+        expires_in,
+    };
+    let issued = tokens::issue(app, &ctx, user, ws, &req)
+        .await
+        .map_err(explain)?;
+    Ok(issued.secret)
+}
+
+/// `rapport audit ...`
+pub async fn audit(config: Config, action: AuditAction) -> anyhow::Result<()> {
+    let AuditAction::Verify = action;
+    let app = open(config).await?;
+    let mut broken = 0;
+    for (ws, verdict) in rapport_app::audit::verify_all(&app.db)
+        .await
+        .map_err(explain)?
+    {
+        match verdict {
+            Verdict::Intact { entries } => println!("workspace {ws}: intact ({entries} entries)"),
+            Verdict::Broken { seq, reason } => {
+                broken += 1;
+                println!("workspace {ws}: BROKEN at entry {seq}: {reason}");
+            }
+        }
+    }
+    if broken > 0 {
+        bail!("{broken} audit chain(s) do not verify");
+    }
+    Ok(())
+}
