@@ -47,6 +47,8 @@ pub struct ServerConfig {
     pub trust_proxy_tls: bool,
     /// Proxies whose `X-Forwarded-For` is believed (addresses).
     pub trusted_proxies: Vec<String>,
+    /// The address users reach Rapport at (scheme, host, port): passkeys are bound to its host.
+    pub public_url: String,
 }
 
 impl Default for ServerConfig {
@@ -58,6 +60,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             trust_proxy_tls: false,
             trusted_proxies: Vec::new(),
+            public_url: "http://localhost:8080".into(),
         }
     }
 }
@@ -207,6 +210,58 @@ pub struct AuthConfig {
     /// Static bearer token for `/metrics` (at least 32 characters). Prefer
     /// `RAPPORT_AUTH__METRICS_TOKEN_FILE` over putting it in the file.
     pub metrics_token: Option<SecretString>,
+    /// Audit entries older than this many days are pruned (leaving a signed checkpoint) by
+    /// `serve`'s hourly maintenance and by `rapport audit prune`; needs `security.secret_key`.
+    pub audit_retention_days: u64,
+    /// OpenID Connect providers users may sign in with (`[[auth.oidc]]` tables).
+    pub oidc: Vec<OidcProvider>,
+}
+
+/// One OpenID Connect provider (`[[auth.oidc]]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProvider {
+    /// Short name used in the sign-in URLs: `/api/v1/auth/oidc/{name}/start`.
+    pub name: String,
+    /// The issuer URL; its `/.well-known/openid-configuration` is read at sign-in.
+    pub issuer: String,
+    /// The client id registered at the provider.
+    pub client_id: String,
+    /// The client secret. Prefer `client_secret_file`.
+    #[serde(default)]
+    pub client_secret: Option<SecretString>,
+    /// A file holding the client secret (first line).
+    #[serde(default)]
+    pub client_secret_file: Option<PathBuf>,
+    /// The workspace users of this provider land in. Without it (a global provider), only
+    /// existing accounts sign in, into a workspace they already belong to.
+    #[serde(default)]
+    pub workspace: Option<String>,
+    /// The role given to a user who joins that workspace through this provider.
+    #[serde(default = "default_oidc_role")]
+    pub role: String,
+    /// Create an account on first sign-in (just in time) for a verified address.
+    #[serde(default)]
+    pub create_users: bool,
+}
+
+fn default_oidc_role() -> String {
+    "member".into()
+}
+
+impl OidcProvider {
+    /// The client secret, from the value or the file.
+    pub fn secret(&self) -> Result<Option<String>, String> {
+        if let Some(s) = &self.client_secret {
+            return Ok(Some(s.expose().to_owned()));
+        }
+        match &self.client_secret_file {
+            Some(path) => std::fs::read_to_string(path)
+                .map(|t| t.lines().next().map(str::to_owned))
+                .map_err(|e| format!("{}: {e}", path.display())),
+            None => Ok(None),
+        }
+    }
 }
 
 impl Default for AuthConfig {
@@ -220,6 +275,8 @@ impl Default for AuthConfig {
             login_free_attempts: 5,
             login_max_backoff_seconds: 900,
             metrics_token: None,
+            audit_retention_days: 400,
+            oidc: Vec::new(),
         }
     }
 }
@@ -572,6 +629,7 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
             "auth.login_max_backoff_seconds",
             c.auth.login_max_backoff_seconds,
         ),
+        ("auth.audit_retention_days", c.auth.audit_retention_days),
     ] {
         if v == 0 {
             bad(key, "must be greater than 0".into());
@@ -587,6 +645,19 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
                 format!("'{p}' is not an IP address"),
             );
         }
+    }
+    match webauthn_rs::prelude::Url::parse(&c.server.public_url) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some()
+                && u.path() == "/" => {}
+        _ => bad(
+            "server.public_url",
+            format!(
+                "'{}' is not an address such as https://crm.example.com (scheme and host, no path)",
+                c.server.public_url
+            ),
+        ),
     }
     let url = &c.database.url.0;
     if !(url.starts_with("sqlite://")
@@ -667,6 +738,54 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
             "auth.metrics_token",
             "must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
         );
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for (i, p) in c.auth.oidc.iter().enumerate() {
+        let key = |field: &str| format!("auth.oidc[{i}].{field}");
+        let slug = !p.name.is_empty()
+            && p.name.len() <= 40
+            && p.name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !slug {
+            bad(
+                &key("name"),
+                format!("'{}': use 1 to 40 of a-z, 0-9 and -", p.name),
+            );
+        } else if !names.insert(p.name.as_str()) {
+            bad(&key("name"), format!("'{}' names two providers", p.name));
+        }
+        if !webauthn_rs::prelude::Url::parse(&p.issuer)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        {
+            bad(
+                &key("issuer"),
+                format!("'{}' is not an http(s) URL", p.issuer),
+            );
+        }
+        if p.client_id.trim().is_empty() {
+            bad(&key("client_id"), "must not be empty".into());
+        }
+        match p.secret() {
+            Ok(Some(_)) => {}
+            Ok(None) => bad(
+                &key("client_secret"),
+                "set client_secret or client_secret_file".into(),
+            ),
+            Err(e) => bad(&key("client_secret_file"), format!("cannot read it: {e}")),
+        }
+        if rapport_domain::policy::Role::parse(&p.role).is_none() {
+            bad(
+                &key("role"),
+                format!("'{}': one of owner, admin, manager, member, viewer", p.role),
+            );
+        }
+        if p.create_users && p.workspace.is_none() {
+            bad(
+                &key("create_users"),
+                "new accounts need a workspace to land in: set workspace".into(),
+            );
+        }
     }
     if production {
         if c.security.secret_key.is_none() {
@@ -820,6 +939,7 @@ mod tests {
         assert_eq!(a.login_free_attempts, 5);
         assert_eq!(a.login_max_backoff_seconds, 900);
         assert!(a.metrics_token.is_none());
+        assert_eq!(a.audit_retention_days, 400);
         assert_eq!(c.session_idle(), Duration::from_secs(30 * 60));
         assert_eq!(c.session_lifetime(), Duration::from_secs(12 * 3600));
         assert_eq!(c.setup_link_ttl(), Duration::from_secs(24 * 3600));
@@ -887,6 +1007,11 @@ mod tests {
                 "auth.metrics_token",
             ),
             (
+                "RAPPORT_AUTH__AUDIT_RETENTION_DAYS",
+                "0",
+                "auth.audit_retention_days",
+            ),
+            (
                 "RAPPORT_AUTH__SESION_IDLE_MINUTES",
                 "5",
                 "auth.sesion_idle_minutes",
@@ -903,6 +1028,7 @@ mod tests {
             ("RAPPORT_AUTH__MAX_CONCURRENT_HASHES", "64"),
             ("RAPPORT_AUTH__LOGIN_FREE_ATTEMPTS", "100"),
             ("RAPPORT_AUTH__METRICS_TOKEN", &"m".repeat(32)),
+            ("RAPPORT_AUTH__AUDIT_RETENTION_DAYS", "1"),
         ]))
         .expect("limits are valid");
     }

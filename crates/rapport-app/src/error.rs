@@ -30,6 +30,12 @@ pub enum AppError {
     /// 401: no valid credentials (missing, unknown, expired or revoked; which one is not said).
     #[error("unauthenticated: {0}")]
     Unauthenticated(String),
+    /// 401: the password was right and the account has a second factor: send its code too.
+    #[error("second factor required")]
+    SecondFactorRequired,
+    /// 403: the workspace requires a second factor the caller has not set up yet.
+    #[error("second factor not set up")]
+    SecondFactorNotSetUp,
     /// 403: the caller is known but their role or token scopes do not allow this.
     #[error("forbidden: {0}")]
     Forbidden(String),

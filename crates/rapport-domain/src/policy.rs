@@ -356,6 +356,27 @@ mod tests {
     }
 
     #[test]
+    fn exporting_the_audit_log_is_for_owners_and_admins_with_the_admin_scope() {
+        for role in [Role::Owner, Role::Admin] {
+            assert!(check(&p(role, "admin"), Action::Export, Resource::Audit).is_ok());
+            assert_eq!(
+                check(&p(role, "read"), Action::Export, Resource::Audit),
+                Err(Denied::Scope(Level::Admin))
+            );
+        }
+        for role in [Role::Manager, Role::Member, Role::Viewer] {
+            assert_eq!(
+                check(
+                    &p(role, "read,write,admin"),
+                    Action::Export,
+                    Resource::Audit
+                ),
+                Err(Denied::Role)
+            );
+        }
+    }
+
+    #[test]
     fn scopes_limit_what_a_role_allows() {
         let contacts = Resource::Records("contacts");
         let companies = Resource::Records("companies");

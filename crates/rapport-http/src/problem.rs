@@ -42,6 +42,8 @@ kinds! {
     INVALID_PARAMETER = "invalid-parameter", 400, "Invalid parameter", "A query parameter or header (sort, limit, cursor, fields, Idempotency-Key...) is not acceptable. `parameter` names it.";
     CREDENTIALS_IN_URL = "credentials-in-url", 400, "Credentials in the URL", "Tokens are never accepted in a URL (they end up in logs and browser history). Send `Authorization: Bearer rpt_...` instead, and revoke the token you put in the URL.";
     UNAUTHENTICATED = "unauthenticated", 401, "Authentication required", "Send `Authorization: Bearer rpt_...` (an API token) or log in (`POST /api/v1/auth/login`) for a session cookie. Missing, unknown, expired and revoked credentials all get this answer.";
+    MFA_REQUIRED = "mfa-required", 401, "Second factor required", "The password was right and this account has a second factor: send the login again with `code` (the 6-digit code from the authenticator app, or one of the recovery codes).";
+    MFA_NOT_SET_UP = "mfa-not-set-up", 403, "Second factor not set up", "This workspace requires a second factor. Set one up (`POST /api/v1/auth/mfa/totp`, then `POST /api/v1/auth/mfa/totp/confirm`); until then only the `/api/v1/auth/` routes answer.";
     FORBIDDEN = "forbidden", 403, "Forbidden", "You are authenticated, but your role in this workspace or your token's scopes do not allow this action. The detail names what is missing.";
     CSRF_REJECTED = "csrf-rejected", 403, "Cross-site request refused", "A state-changing request made with the session cookie must carry the session's `X-CSRF-Token` (from `POST /api/v1/auth/login` or `GET /api/v1/auth/session`) and come from this site's own origin.";
     NOT_FOUND = "not-found", 404, "Not found", "There is no such resource at this address in your workspace.";
@@ -201,6 +203,14 @@ impl From<AppError> for Problem {
             }
             AppError::Unauthenticated(detail) => Problem::new(UNAUTHENTICATED, detail),
             AppError::Forbidden(detail) => Problem::new(FORBIDDEN, detail),
+            AppError::SecondFactorRequired => Problem::new(
+                MFA_REQUIRED,
+                "enter the code from your authenticator app or a recovery code",
+            ),
+            AppError::SecondFactorNotSetUp => Problem::new(
+                MFA_NOT_SET_UP,
+                "this workspace requires a second factor; set one up first",
+            ),
             AppError::TooManyRequests {
                 detail,
                 retry_after_secs,

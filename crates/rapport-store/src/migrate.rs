@@ -31,10 +31,18 @@ macro_rules! step {
 const SQLITE: &[Step] = &[
     step!("sqlite", 1, "0001_core", "core"),
     step!("sqlite", 2, "0002_identity", "identity"),
+    step!("sqlite", 3, "0003_mfa", "mfa"),
+    step!("sqlite", 4, "0004_audit_checkpoints", "audit_checkpoints"),
+    step!("sqlite", 5, "0005_passkeys", "passkeys"),
+    step!("sqlite", 6, "0006_oidc", "oidc"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
     step!("postgres", 2, "0002_identity", "identity"),
+    step!("postgres", 3, "0003_mfa", "mfa"),
+    step!("postgres", 4, "0004_audit_checkpoints", "audit_checkpoints"),
+    step!("postgres", 5, "0005_passkeys", "passkeys"),
+    step!("postgres", 6, "0006_oidc", "oidc"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -52,6 +52,10 @@ pub struct SessionAuth {
     pub reauthenticated_at: DateTime<Utc>,
     /// When the user was disabled.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Whether the workspace requires a second factor.
+    pub require_mfa: bool,
+    /// When the user confirmed a second factor, if they have one.
+    pub mfa_confirmed_at: Option<DateTime<Utc>>,
 }
 
 /// Stores a new session.
@@ -101,7 +105,21 @@ pub async fn find(db: &Db, id_hash: &str) -> Result<Option<SessionAuth>, StoreEr
         .expr_as(tcol("s", "expires_at"), n("expires_at"))
         .expr_as(tcol("s", "reauthenticated_at"), n("reauthenticated_at"))
         .expr_as(tcol("u", "disabled_at"), n("disabled_at"))
+        .expr_as(tcol("w", "require_mfa"), n("require_mfa"))
+        .expr_as(tcol("ut", "confirmed_at"), n("mfa_confirmed_at"))
         .from_as(n("sessions"), n("s"))
+        .join_as(
+            JoinType::InnerJoin,
+            n("workspaces"),
+            n("w"),
+            tcol("w", "id").equals((n("s"), n("workspace_id"))),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            n("user_totp"),
+            n("ut"),
+            tcol("ut", "user_id").equals((n("s"), n("user_id"))),
+        )
         .join_as(
             JoinType::InnerJoin,
             n("users"),

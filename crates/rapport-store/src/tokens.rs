@@ -52,6 +52,10 @@ pub struct TokenAuth {
     pub revoked_at: Option<DateTime<Utc>>,
     /// The user's disabling.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Whether the workspace requires a second factor.
+    pub require_mfa: bool,
+    /// When the user confirmed a second factor, if they have one.
+    pub mfa_confirmed_at: Option<DateTime<Utc>>,
 }
 
 /// A new token.
@@ -118,7 +122,21 @@ pub async fn find_by_hash(db: &Db, token_hash: &str) -> Result<Option<TokenAuth>
         .expr_as(tcol("t", "last_used_at"), n("last_used_at"))
         .expr_as(tcol("t", "revoked_at"), n("revoked_at"))
         .expr_as(tcol("u", "disabled_at"), n("disabled_at"))
+        .expr_as(tcol("w", "require_mfa"), n("require_mfa"))
+        .expr_as(tcol("ut", "confirmed_at"), n("mfa_confirmed_at"))
         .from_as(n("api_tokens"), n("t"))
+        .join_as(
+            JoinType::InnerJoin,
+            n("workspaces"),
+            n("w"),
+            tcol("w", "id").equals((n("t"), n("workspace_id"))),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            n("user_totp"),
+            n("ut"),
+            tcol("ut", "user_id").equals((n("t"), n("user_id"))),
+        )
         .join_as(
             JoinType::InnerJoin,
             n("users"),

@@ -884,6 +884,224 @@ async fn a_secret_shown_once_is_never_kept_for_idempotent_replay(b: Backend) {
     assert_eq!(app.count_rows("idempotency_keys").await, 0);
 }
 
+/// The code an authenticator app with `secret` shows at `unix` seconds.
+fn totp_code(secret: &str, unix: i64) -> String {
+    let t = totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(secret).expect("base32"))
+        .with_account_name("test")
+        .build()
+        .expect("totp");
+    t.generate(u64::try_from(unix).expect("positive"))
+        .to_string()
+}
+
+/// Sets up TOTP for a logged-in browser; returns the secret, the recovery codes and the time
+/// whose code confirmed it.
+async fn enrol(app: &TestApp, s: &Browser) -> (String, Vec<String>, i64) {
+    let res = s
+        .send(
+            app,
+            Method::POST,
+            "/api/v1/auth/mfa/totp",
+            Some(json!({ "current_password": PASSWORD })),
+            true,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let body = res.json();
+    let secret = body["secret"].as_str().expect("secret").to_owned();
+    assert!(
+        body["otpauth_uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("otpauth://totp/") && u.contains(&secret)),
+        "{body}"
+    );
+    let now = chrono::Utc::now().timestamp();
+    let res = s
+        .send(
+            app,
+            Method::POST,
+            "/api/v1/auth/mfa/totp/confirm",
+            Some(json!({ "code": totp_code(&secret, now) })),
+            true,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let codes: Vec<String> = res.json()["recovery_codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c.as_str().expect("code").to_owned())
+        .collect();
+    (secret, codes, now)
+}
+
+async fn login_with_code(app: &TestApp, email: &str, code: Option<&str>) -> TestResponse {
+    app.request(Method::POST, "/api/v1/auth/login")
+        .anonymous()
+        .json(&json!({ "email": email, "password": PASSWORD, "code": code }))
+        .send()
+        .await
+}
+
+async fn totp_codes_work_once_and_recovery_codes_stand_in(b: Backend) {
+    let app = TestApp::new(b).await;
+    password_user(&app, "ann@example.com", Role::Member).await;
+    let s = browser(&app, "ann@example.com").await;
+    // Setting up needs the current password.
+    s.send(
+        &app,
+        Method::POST,
+        "/api/v1/auth/mfa/totp",
+        Some(json!({ "current_password": "not my password" })),
+        true,
+    )
+    .await
+    .problem(403, "forbidden");
+    // A wrong first code confirms nothing.
+    let res = s
+        .send(
+            &app,
+            Method::POST,
+            "/api/v1/auth/mfa/totp",
+            Some(json!({ "current_password": PASSWORD })),
+            true,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    s.send(
+        &app,
+        Method::POST,
+        "/api/v1/auth/mfa/totp/confirm",
+        Some(json!({ "code": "000000" })),
+        true,
+    )
+    .await
+    .problem(422, "validation-failed");
+    assert_eq!(
+        login(&app, "ann@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+
+    let (secret, recovery, now) = enrol(&app, &s).await;
+    assert_eq!(recovery.len(), 10);
+    // The password alone is no longer enough, and says so only to whoever knows it.
+    login(&app, "ann@example.com", PASSWORD)
+        .await
+        .problem(401, "mfa-required");
+    login_with_code(&app, "ann@example.com", Some("123456"))
+        .await
+        .problem(401, "unauthenticated");
+    // The code used to confirm is spent: replaying it fails, even within its 30 s.
+    login_with_code(&app, "ann@example.com", Some(&totp_code(&secret, now)))
+        .await
+        .problem(401, "unauthenticated");
+    // The next step's code (one step of clock skew) works once.
+    let next = totp_code(&secret, now + 30);
+    let ok = login_with_code(&app, "ann@example.com", Some(&next)).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    login_with_code(&app, "ann@example.com", Some(&next))
+        .await
+        .problem(401, "unauthenticated");
+    // A recovery code works once, however it is typed.
+    let typed = recovery[0].to_uppercase();
+    let ok = login_with_code(&app, "ann@example.com", Some(&typed)).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    login_with_code(&app, "ann@example.com", Some(&recovery[0]))
+        .await
+        .problem(401, "unauthenticated");
+    let events = app.get("/api/v1/audit?action=mfa.").await.json();
+    assert_eq!(events["data"][0]["action"], "mfa.totp_enable");
+    // Removing it needs the password again; then the password alone works.
+    let s2 = Browser {
+        cookie: set_cookie(&ok),
+        csrf: ok.json()["csrf_token"].as_str().expect("csrf").to_owned(),
+    };
+    let res = s2
+        .send(
+            &app,
+            Method::POST,
+            "/api/v1/auth/mfa/totp/disable",
+            Some(json!({ "current_password": PASSWORD })),
+            true,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
+    assert_eq!(
+        login(&app, "ann@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+}
+
+async fn a_workspace_can_require_a_second_factor_of_every_member(b: Backend) {
+    let app = TestApp::new(b).await;
+    password_user(&app, "admin@example.com", Role::Admin).await;
+    let admin = browser(&app, "admin@example.com").await;
+    let require = |s: &Browser, on: bool| {
+        let app = &app;
+        let s = Browser {
+            cookie: s.cookie.clone(),
+            csrf: s.csrf.clone(),
+        };
+        async move {
+            s.send(
+                app,
+                Method::PATCH,
+                "/api/v1/settings",
+                Some(json!({ "require_mfa": on })),
+                true,
+            )
+            .await
+        }
+    };
+    let res = require(&admin, true).await;
+    assert_eq!(res.problem(409, "conflict")["code"], "mfa_not_enabled");
+    enrol(&app, &admin).await;
+    let res = require(&admin, true).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    // The owner's token has no second factor behind it either: it is held back too.
+    app.get("/api/v1/settings")
+        .await
+        .problem(403, "mfa-not-set-up");
+    assert_eq!(
+        admin.get(&app, "/api/v1/settings").await.json()["require_mfa"],
+        true
+    );
+    // A member without a second factor can only set one up.
+    let member = app.member(Role::Member).await;
+    app.request(Method::GET, "/api/v1/contacts")
+        .bearer(&member.token)
+        .send()
+        .await
+        .problem(403, "mfa-not-set-up");
+    let me = app
+        .request(Method::GET, "/api/v1/auth/session")
+        .bearer(&member.token)
+        .send()
+        .await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text());
+    assert_eq!(me.json()["mfa_setup_required"], true);
+    password_user(&app, "bob@example.com", Role::Member).await;
+    let bob = browser(&app, "bob@example.com").await;
+    bob.get(&app, "/api/v1/contacts")
+        .await
+        .problem(403, "mfa-not-set-up");
+    enrol(&app, &bob).await;
+    assert_eq!(
+        bob.get(&app, "/api/v1/contacts").await.status,
+        StatusCode::OK
+    );
+    // Members cannot change the setting; the change is audited.
+    let res = require(&bob, false).await;
+    res.problem(403, "forbidden");
+    let events = admin
+        .get(&app, "/api/v1/audit?action=settings.update")
+        .await
+        .json();
+    assert_eq!(events["data"][0]["details"]["require_mfa"]["after"], true);
+}
+
 both_backends!(
     passwords_are_argon2id_with_the_asvs_parameters,
     weak_passwords_and_bad_addresses_are_refused_with_every_reason,
@@ -905,4 +1123,6 @@ both_backends!(
     changing_the_password_needs_the_current_one_and_ends_sessions,
     metrics_take_the_static_token_or_an_admin_token_only,
     a_secret_shown_once_is_never_kept_for_idempotent_replay,
+    totp_codes_work_once_and_recovery_codes_stand_in,
+    a_workspace_can_require_a_second_factor_of_every_member,
 );

@@ -62,17 +62,20 @@ async fn migrations_go_down_and_up_again(b: Backend) {
     let (_t, db) = open(b).await;
     assert_eq!(
         migrate::state(&db).await.expect("state"),
-        SchemaState::Current { version: 2 }
+        SchemaState::Current { version: 6 }
     );
     migrate::down(&db, 0).await.expect("down");
     assert!(matches!(
         migrate::state(&db).await.expect("state"),
         SchemaState::Pending { applied: 0, .. }
     ));
-    assert_eq!(migrate::up(&db, None).await.expect("up"), vec![1, 2]);
+    assert_eq!(
+        migrate::up(&db, None).await.expect("up"),
+        vec![1, 2, 3, 4, 5, 6]
+    );
     assert_eq!(
         migrate::state(&db).await.expect("state"),
-        SchemaState::Current { version: 2 }
+        SchemaState::Current { version: 6 }
     );
 }
 

@@ -63,7 +63,7 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
-    /// Inspect the audit log.
+    /// Inspect and prune the audit log.
     Audit {
         /// What to do.
         #[command(subcommand)]
@@ -158,6 +158,12 @@ pub enum TokenAction {
 pub enum AuditAction {
     /// Re-compute every workspace's hash chain; exit 1 naming the first broken entry.
     Verify,
+    /// Remove old entries from every chain, leaving a checkpoint signed with security.secret_key.
+    Prune {
+        /// Remove entries older than this many days [default: auth.audit_retention_days].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        older_than_days: Option<u64>,
+    },
 }
 
 #[cfg(test)]

@@ -716,3 +716,126 @@ async fn cli_users_tokens_and_audit_verify_work_from_the_shell() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Moves every audit entry `days` into the past, recomputing the hashes and the tips: what an
+/// operator with write access could do (and the reason checkpoints are signed).
+async fn age_audit_log(url: &str, days: i64) {
+    use rapport_store::audit::{Entry, GENESIS, NewEntry, entry_hash};
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(url)
+        .await
+        .expect("sqlite");
+    let rows: Vec<Entry> = sqlx::query_as(
+        "SELECT workspace_id, seq, at, actor_kind, actor_id, action, object_type, object_id, \
+         request_id, ip, user_agent, details, prev_hash, hash FROM audit_log ORDER BY workspace_id, seq",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("entries");
+    let mut prev = GENESIS.to_owned();
+    let mut chain = None;
+    for row in rows {
+        if chain != Some(row.workspace_id) {
+            prev = GENESIS.to_owned();
+            chain = Some(row.workspace_id);
+        }
+        let fields = NewEntry {
+            at: row.at - chrono::TimeDelta::days(days),
+            actor_kind: row.actor_kind,
+            actor_id: row.actor_id,
+            action: row.action,
+            object_type: row.object_type,
+            object_id: row.object_id,
+            request_id: row.request_id,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            details: row.details,
+        };
+        let hash = entry_hash(row.workspace_id, row.seq, &fields, &prev);
+        sqlx::query(
+            "UPDATE audit_log SET at = ?, prev_hash = ?, hash = ? WHERE workspace_id = ? AND seq = ?",
+        )
+        .bind(fields.at)
+        .bind(&prev)
+        .bind(&hash)
+        .bind(row.workspace_id)
+        .bind(row.seq)
+        .execute(&mut conn)
+        .await
+        .expect("age");
+        sqlx::query("UPDATE audit_heads SET hash = ? WHERE workspace_id = ? AND seq = ?")
+            .bind(&hash)
+            .bind(row.workspace_id)
+            .bind(row.seq)
+            .execute(&mut conn)
+            .await
+            .expect("tip");
+        prev = hash;
+    }
+}
+
+#[tokio::test]
+async fn cli_audit_prune_needs_a_key_and_leaves_a_chain_that_verifies() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite://{}", dir.path().join("prune.db").display());
+    provision(&url, dir.path());
+    let keyless = [
+        ("RAPPORT_DATABASE__URL", url.as_str()),
+        ("RAPPORT_DATABASE__AUTO_MIGRATE", "true"),
+    ];
+    let key = "k".repeat(40);
+    let keyed = [
+        ("RAPPORT_DATABASE__URL", url.as_str()),
+        ("RAPPORT_DATABASE__AUTO_MIGRATE", "true"),
+        ("RAPPORT_SECURITY__SECRET_KEY", key.as_str()),
+    ];
+
+    let out = run(&["audit", "prune"], &keyless, dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("security.secret_key"), "{err}");
+    let out = run(
+        &["audit", "prune", "--older-than-days", "0"],
+        &keyed,
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "at least one day");
+
+    // Nothing is old yet.
+    let out = run(&["audit", "prune"], &keyed, dir.path());
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(report.contains(": 0 entries pruned"), "{report}");
+
+    age_audit_log(&url, 500).await;
+    let out = run(
+        &["audit", "prune", "--older-than-days", "400"],
+        &keyed,
+        dir.path(),
+    );
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains("entries pruned (through entry"),
+        "the newest entry stays, the rest goes: {report}"
+    );
+
+    let out = run(&["audit", "verify"], &keyed, dir.path());
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(report.contains("intact (1 entries after entry"), "{report}");
+    let out = run(&["audit", "verify"], &keyless, dir.path());
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(report.contains("UNAUTHENTICATED"), "{report}");
+    let out = run(
+        &["audit", "verify"],
+        &[
+            ("RAPPORT_DATABASE__URL", url.as_str()),
+            ("RAPPORT_SECURITY__SECRET_KEY", &"x".repeat(40)),
+        ],
+        dir.path(),
+    );
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "another key: {report}");
+    assert!(report.contains("BROKEN at the checkpoint"), "{report}");
+}

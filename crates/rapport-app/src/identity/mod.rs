@@ -3,6 +3,9 @@
 //! secret shown once and stored only as its SHA-256, so a database leak yields nothing usable.
 
 pub mod members;
+pub mod mfa;
+pub mod oidc;
+pub mod passkeys;
 pub mod passwords;
 pub mod sessions;
 pub mod setup;
@@ -49,6 +52,9 @@ pub struct Authenticated {
     pub token_id: Option<Uuid>,
     /// The session's CSRF token, when a session.
     pub csrf_token: Option<String>,
+    /// The workspace requires a second factor the user has not set up: only the routes that set
+    /// one up are open to them.
+    pub mfa_missing: bool,
 }
 
 impl Authenticated {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rapport_domain::ids::{UserId, WorkspaceId};
 use rapport_domain::policy::{Principal, Scopes};
 use rapport_store::audit::INSTANCE;
+use rapport_store::mfa as mfa_store;
 use rapport_store::sessions::{self, NewSession};
 use rapport_store::users::{self, MemberRow};
 use serde_json::json;
@@ -17,6 +18,7 @@ use crate::app::App;
 use crate::audit::{self, Event};
 use crate::ctx::{Actor, Ctx};
 use crate::error::AppError;
+use crate::identity::mfa::{self, SecondFactor};
 use crate::identity::throttle::{account_key, ip_key};
 use crate::identity::users::hashing;
 use crate::identity::{Authenticated, random_secret, secret_hash, stored_role, unauthenticated};
@@ -34,6 +36,8 @@ pub struct Login {
     pub password: String,
     /// The workspace to open; the user's first one when absent.
     pub workspace_id: Option<Uuid>,
+    /// A TOTP or recovery code, when the user has a second factor.
+    pub code: Option<String>,
 }
 
 /// A new session: the secret goes in the cookie, the CSRF token in the page.
@@ -89,20 +93,32 @@ pub async fn login(app: &App, ctx: &Ctx, req: &Login) -> Result<Opened, AppError
         record_failure(app, ctx, user.as_ref().map(|u| UserId(u.id)), &req.email).await;
         return Err(refused());
     };
+    let id = UserId(user.id);
+    match mfa::check_login(app, id, &user.email, req.code.as_deref()).await? {
+        SecondFactor::None | SecondFactor::Passed => {}
+        // Only someone who knows the password learns that a code is needed.
+        SecondFactor::Missing => return Err(AppError::SecondFactorRequired),
+        SecondFactor::Failed => {
+            app.throttle.failure(&keys, Instant::now());
+            record_failure(app, ctx, Some(id), &req.email).await;
+            return Err(refused());
+        }
+    }
     app.throttle.success(&keys[0]);
     open(
         app,
         ctx,
-        UserId(user.id),
+        id,
         WorkspaceId(member.workspace_id),
         &member.role,
+        "password",
     )
     .await
 }
 
 /// Writes `auth.login_failed` where the account's admins can see it (or the instance chain for an
 /// unknown address); a failure to record is logged, not shown.
-async fn record_failure(app: &App, ctx: &Ctx, user: Option<UserId>, email: &str) {
+pub(crate) async fn record_failure(app: &App, ctx: &Ctx, user: Option<UserId>, email: &str) {
     let chains = match user {
         Some(u) => match users::memberships_of(&app.db, u).await {
             Ok(ms) if !ms.is_empty() => ms.iter().map(|m| WorkspaceId(m.workspace_id)).collect(),
@@ -119,13 +135,14 @@ async fn record_failure(app: &App, ctx: &Ctx, user: Option<UserId>, email: &str)
     }
 }
 
-/// Opens a session for a user whose identity is proven.
-async fn open(
+/// Opens a session for a user whose identity is proven (`method`: `password` or `passkey`).
+pub(crate) async fn open(
     app: &App,
     ctx: &Ctx,
     user: UserId,
     ws: WorkspaceId,
     role: &str,
+    method: &str,
 ) -> Result<Opened, AppError> {
     let now = Utc::now();
     let lifetime = chrono::TimeDelta::from_std(app.config.session_lifetime())
@@ -157,9 +174,14 @@ async fn open(
         },
         token_id: None,
         csrf_token: Some(csrf_token.clone()),
+        mfa_missing: mfa_store::required(&app.db, ws).await?
+            && mfa_store::totp(&app.db, user)
+                .await?
+                .is_none_or(|t| t.confirmed_at.is_none()),
     };
     let actor = who.ctx(ctx.request_id.clone(), ctx.client.clone());
-    audit::record(&mut tx, &actor, Event::plain("auth.login")).await?;
+    let event = Event::plain("auth.login").with(json!({ "method": method }));
+    audit::record(&mut tx, &actor, event).await?;
     tx.commit().await?;
     Ok(Opened {
         secret,
@@ -200,6 +222,7 @@ pub async fn authenticate(
         },
         token_id: None,
         csrf_token: Some(s.csrf_token),
+        mfa_missing: s.require_mfa && s.mfa_confirmed_at.is_none(),
     })
 }
 
@@ -233,28 +256,7 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> Result<(), AppError> {
-    let Actor::User { id, .. } = ctx.actor else {
-        return Err(unauthenticated());
-    };
-    let user = users::find(&app.db, id)
-        .await?
-        .ok_or_else(unauthenticated)?;
-    let key = vec![account_key(&user.email)];
-    if let Some(wait) = app.throttle.wait(&key, Instant::now()) {
-        return Err(AppError::TooManyRequests {
-            detail: "too many failed attempts; wait before trying again".into(),
-            retry_after_secs: wait.as_secs().max(1),
-        });
-    }
-    let ok = app
-        .hasher
-        .verify(current, user.password_hash.as_deref())
-        .await
-        .map_err(hashing)?;
-    if !ok {
-        app.throttle.failure(&key, Instant::now());
-        return Err(AppError::Forbidden("the current password is wrong".into()));
-    }
+    let (id, _) = reauthenticate(app, ctx, current).await?;
     if let Err(r) = crate::identity::passwords::check_new(new) {
         return Err(AppError::Validation(vec![
             rapport_domain::validation::FieldError {
@@ -273,4 +275,39 @@ pub async fn change_password(
     audit::record(&mut tx, ctx, event).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Re-authentication before a sensitive change (password, second factor): the caller, from a
+/// browser session, proves their current password again. Wrong passwords are throttled per
+/// account like failed logins and answered 403 (the session itself stays valid).
+pub async fn reauthenticate(
+    app: &App,
+    ctx: &Ctx,
+    password: &str,
+) -> Result<(UserId, users::UserRow), AppError> {
+    let Actor::User { id, token: None } = ctx.actor else {
+        return Err(AppError::Forbidden(
+            "this change is made from a browser session, not with an API token".into(),
+        ));
+    };
+    let user = users::find(&app.db, id)
+        .await?
+        .ok_or_else(unauthenticated)?;
+    let key = vec![account_key(&user.email)];
+    if let Some(wait) = app.throttle.wait(&key, Instant::now()) {
+        return Err(AppError::TooManyRequests {
+            detail: "too many failed attempts; wait before trying again".into(),
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    let ok = app
+        .hasher
+        .verify(password, user.password_hash.as_deref())
+        .await
+        .map_err(hashing)?;
+    if !ok {
+        app.throttle.failure(&key, Instant::now());
+        return Err(AppError::Forbidden("the current password is wrong".into()));
+    }
+    Ok((id, user))
 }

@@ -206,6 +206,7 @@ pub async fn authenticate(
         },
         token_id: Some(t.id),
         csrf_token: None,
+        mfa_missing: t.require_mfa && t.mfa_confirmed_at.is_none(),
     })
 }
 

@@ -13,10 +13,10 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use chrono::Utc;
-use rapport_app::Ctx;
 use rapport_app::config::Config;
 use rapport_app::ctx::Client;
 use rapport_app::identity::{Authenticated, sessions, tokens, unauthenticated};
+use rapport_app::{AppError, Ctx};
 use subtle::ConstantTimeEq;
 
 use crate::middleware::request_id::RequestId;
@@ -30,6 +30,9 @@ pub const SECURE_COOKIE: &str = "__Host-rapport_session";
 pub const PLAIN_COOKIE: &str = "rapport_session";
 /// The header carrying the session's CSRF token.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The routes open to a member who still has to set up a required second factor.
+const MFA_SETUP_PREFIX: &str = "/api/v1/auth/";
 
 /// The longest user agent recorded.
 const MAX_USER_AGENT: usize = 256;
@@ -214,6 +217,10 @@ impl FromRequestParts<AppState> for RequestCtx {
             return Ok(done.clone());
         }
         let who = authenticate(parts, state).await?;
+        // Until a required second factor is set up, only the routes that set it up answer.
+        if who.mfa_missing && !parts.uri.path().starts_with(MFA_SETUP_PREFIX) {
+            return Err(AppError::SecondFactorNotSetUp.into());
+        }
         let ctx = RequestCtx(who.ctx(request_id(parts), client(parts, &state.app.config)));
         parts.extensions.insert(ctx.clone());
         // Handlers that need the credential itself (the session's CSRF token) read it after.

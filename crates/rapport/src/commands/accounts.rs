@@ -5,13 +5,14 @@
 use std::io::Read;
 
 use anyhow::{Context, anyhow, bail};
+use rapport_app::audit::Pruned;
 use rapport_app::config::Config;
 use rapport_app::identity::tokens::{self, TokenRequest};
 use rapport_app::identity::users::{self, NewUser, Placement, Workspace};
 use rapport_app::{App, AppError, Ctx};
 use rapport_domain::ids::{UserId, WorkspaceId};
 use rapport_domain::policy::Role;
-use rapport_store::audit::Verdict;
+use rapport_store::audit::{Part, Verdict};
 
 use crate::cli::{AuditAction, TokenAction, UserAction};
 
@@ -163,23 +164,88 @@ async fn issue(
 
 /// `rapport audit ...`
 pub async fn audit(config: Config, action: AuditAction) -> anyhow::Result<()> {
-    let AuditAction::Verify = action;
     let app = open(config).await?;
+    match action {
+        AuditAction::Verify => audit_verify(&app).await,
+        AuditAction::Prune { older_than_days } => audit_prune(&app, older_than_days).await,
+    }
+}
+
+async fn audit_verify(app: &App) -> anyhow::Result<()> {
     let mut broken = 0;
-    for (ws, verdict) in rapport_app::audit::verify_all(&app.db)
-        .await
-        .map_err(explain)?
-    {
+    let mut unauthenticated = 0;
+    for (ws, verdict) in rapport_app::audit::verify_all(app).await.map_err(explain)? {
         match verdict {
-            Verdict::Intact { entries } => println!("workspace {ws}: intact ({entries} entries)"),
-            Verdict::Broken { seq, reason } => {
+            Verdict::Intact {
+                entries,
+                pruned_through: None,
+            } => println!("workspace {ws}: intact ({entries} entries)"),
+            Verdict::Intact {
+                entries,
+                pruned_through: Some(seq),
+            } => println!(
+                "workspace {ws}: intact ({entries} entries after entry {seq}; the pruning checkpoints are signed with the secret key)"
+            ),
+            Verdict::Unauthenticated {
+                entries,
+                pruned_through,
+            } => {
+                unauthenticated += 1;
+                println!(
+                    "workspace {ws}: intact ({entries} entries after entry {pruned_through}), but the pruning checkpoints are UNAUTHENTICATED: no security.secret_key to check their signatures"
+                );
+            }
+            Verdict::Broken {
+                part: Part::Entry,
+                seq,
+                reason,
+            } => {
                 broken += 1;
                 println!("workspace {ws}: BROKEN at entry {seq}: {reason}");
+            }
+            Verdict::Broken {
+                part: Part::Checkpoint,
+                seq,
+                reason,
+            } => {
+                broken += 1;
+                println!("workspace {ws}: BROKEN at the checkpoint after entry {seq}: {reason}");
             }
         }
     }
     if broken > 0 {
         bail!("{broken} audit chain(s) do not verify");
+    }
+    if unauthenticated > 0 {
+        // Not a failure (exit 0): the entries themselves verify; what was pruned before them
+        // could not be vouched for.
+        eprintln!(
+            "rapport: {unauthenticated} pruned chain(s) could not be authenticated; run with the same security.secret_key that `serve` uses"
+        );
+    }
+    Ok(())
+}
+
+async fn audit_prune(app: &App, older_than_days: Option<u64>) -> anyhow::Result<()> {
+    let days = older_than_days.unwrap_or(app.config.auth.audit_retention_days);
+    let cutoff = rapport_app::audit::retention_cutoff(chrono::Utc::now(), days);
+    let mut refused = 0;
+    for (ws, outcome) in rapport_app::audit::prune(app, cutoff).await? {
+        match outcome {
+            Pruned::Nothing => println!("workspace {ws}: 0 entries pruned"),
+            Pruned::Removed { entries, through } => println!(
+                "workspace {ws}: {entries} entries pruned (through entry {through}; signed checkpoint written)"
+            ),
+            Pruned::Refused { reason, .. } => {
+                refused += 1;
+                println!("workspace {ws}: NOT pruned, the chain does not verify: {reason}");
+            }
+        }
+    }
+    if refused > 0 {
+        bail!(
+            "{refused} audit chain(s) were not pruned because they do not verify; run `rapport audit verify`"
+        );
     }
     Ok(())
 }

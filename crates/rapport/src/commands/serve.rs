@@ -8,8 +8,8 @@ use rapport_app::config::Config;
 use rapport_http::{AppState, BuildInfo};
 use tokio_util::sync::CancellationToken;
 
-/// How often maintenance runs: expired idempotency records and sessions pruned, planner
-/// statistics refreshed.
+/// How often maintenance runs: expired idempotency records and sessions pruned, audit entries
+/// past their retention pruned, planner statistics refreshed.
 const MAINTAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -117,6 +117,11 @@ async fn shutdown_signal() -> &'static str {
 }
 
 async fn maintain(app: App, stop: CancellationToken) {
+    if app.config.security.secret_key.is_none() {
+        tracing::warn!(
+            "audit retention pruning is off: it needs security.secret_key to sign its checkpoints"
+        );
+    }
     let mut tick = tokio::time::interval(MAINTAIN_EVERY);
     // The first tick is immediate; start-up already did this work.
     tick.tick().await;
@@ -136,8 +141,37 @@ async fn maintain(app: App, stop: CancellationToken) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session pruning failed"),
         }
+        prune_audit(&app).await;
         if let Err(e) = app.db.refresh_statistics().await {
             tracing::warn!(error = %e, "refreshing planner statistics failed");
         }
+    }
+}
+
+/// Removes audit entries past `auth.audit_retention_days`, when a secret key can sign the
+/// checkpoints (without one, `maintain` warned once at start).
+async fn prune_audit(app: &App) {
+    if app.config.security.secret_key.is_none() {
+        return;
+    }
+    let cutoff = rapport_app::audit::retention_cutoff(
+        chrono::Utc::now(),
+        app.config.auth.audit_retention_days,
+    );
+    match rapport_app::audit::prune(app, cutoff).await {
+        Ok(outcomes) => {
+            for (ws, outcome) in outcomes {
+                match outcome {
+                    rapport_app::audit::Pruned::Nothing => {}
+                    rapport_app::audit::Pruned::Removed { entries, through } => {
+                        tracing::info!(workspace = %ws, pruned = entries, through, "old audit entries removed");
+                    }
+                    rapport_app::audit::Pruned::Refused { seq, reason } => {
+                        tracing::warn!(workspace = %ws, seq, reason, "audit chain does not verify: not pruned; run `rapport audit verify`");
+                    }
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "audit pruning failed"),
     }
 }

@@ -47,6 +47,8 @@ pub struct LoginBody {
     pub password: String,
     /// The workspace to open (default: the first the user joined).
     pub workspace_id: Option<Uuid>,
+    /// With a second factor: the 6-digit code from the authenticator app, or a recovery code.
+    pub code: Option<String>,
 }
 
 /// The caller as the server sees them.
@@ -68,10 +70,14 @@ pub struct SessionInfo {
     /// For new sessions: when the session ends at the latest.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// The workspace requires a second factor this user has not set up: only `/api/v1/auth/`
+    /// routes answer until they do.
+    pub mfa_setup_required: bool,
 }
 
 impl SessionInfo {
-    fn of(who: &Authenticated, expires_at: Option<DateTime<Utc>>) -> Self {
+    /// The caller's view of a credential.
+    pub fn of(who: &Authenticated, expires_at: Option<DateTime<Utc>>) -> Self {
         SessionInfo {
             user_id: who.user_id.0,
             workspace_id: who.workspace_id.0,
@@ -84,6 +90,7 @@ impl SessionInfo {
             },
             csrf_token: who.csrf_token.clone(),
             expires_at,
+            mfa_setup_required: who.mfa_missing,
         }
     }
 }
@@ -91,7 +98,7 @@ impl SessionInfo {
 /// A `Set-Cookie` value for the session cookie: `__Host-` and `Secure` over TLS, always
 /// `HttpOnly` (scripts never see it) and `SameSite=Lax` (no cross-site POSTs carry it). No
 /// `Max-Age`: it ends with the browser, and the server ends it sooner.
-fn session_cookie(config: &Config, value: String, remove: bool) -> Option<HeaderValue> {
+pub fn session_cookie(config: &Config, value: String, remove: bool) -> Option<HeaderValue> {
     let mut c = Cookie::build((cookie_name(config), value))
         .path("/")
         .http_only(true)
@@ -117,6 +124,7 @@ pub async fn login(
         email: body.email,
         password: body.password,
         workspace_id: body.workspace_id,
+        code: body.code,
     };
     let opened = sessions::login(&s.app, &ctx, &req).await?;
     let mut res = Json(SessionInfo::of(&opened.who, Some(opened.expires_at))).into_response();

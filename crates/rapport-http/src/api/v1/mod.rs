@@ -5,6 +5,9 @@ pub mod auth;
 pub mod companies;
 pub mod contacts;
 pub mod members;
+pub mod mfa;
+pub mod oidc;
+pub mod passkeys;
 pub mod resource;
 pub mod search;
 pub mod tokens;
@@ -22,5 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(tokens::router())
         .merge(members::router())
+        .merge(mfa::router())
+        .merge(passkeys::router())
+        .merge(oidc::router())
         .merge(audit::router())
 }
