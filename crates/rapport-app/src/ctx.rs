@@ -72,10 +72,7 @@ impl Ctx {
         Self {
             workspace_id,
             actor: Actor::System,
-            principal: Principal {
-                role: Role::Owner,
-                scopes: Scopes::all(),
-            },
+            principal: Principal::builtin(Role::Owner, Scopes::all()),
             request_id: "cli".into(),
             client: Client::default(),
         }
@@ -86,10 +83,7 @@ impl Ctx {
         Self {
             workspace_id: rapport_store::audit::INSTANCE,
             actor: Actor::Anonymous,
-            principal: Principal {
-                role: Role::Viewer,
-                scopes: Scopes::default(),
-            },
+            principal: Principal::builtin(Role::Viewer, Scopes::default()),
             request_id,
             client,
         }

@@ -63,6 +63,37 @@ impl ListRequest {
         })
     }
 
+    /// Adds a condition every returned record must also meet (the caller's record scope).
+    pub fn restrict(&mut self, condition: TypedExpr) {
+        self.filter = Some(match self.filter.take() {
+            Some(existing) => TypedExpr::And(vec![existing, condition]),
+            None => condition,
+        });
+    }
+
+    /// The first filter or sort path among `paths`, if any (personal fields a role may not
+    /// filter or sort on).
+    pub fn uses_any(&self, paths: &[&str]) -> Option<&'static str> {
+        fn walk(e: &TypedExpr, paths: &[&str]) -> Option<&'static str> {
+            match e {
+                TypedExpr::And(items) | TypedExpr::Or(items) => {
+                    items.iter().find_map(|i| walk(i, paths))
+                }
+                TypedExpr::Not(inner) => walk(inner, paths),
+                TypedExpr::Cond(c) => paths.contains(&c.field.path).then_some(c.field.path),
+            }
+        }
+        self.filter
+            .as_ref()
+            .and_then(|f| walk(f, paths))
+            .or_else(|| {
+                self.sort
+                    .iter()
+                    .map(|k| k.field.path)
+                    .find(|p| paths.contains(p))
+            })
+    }
+
     /// The store's view.
     pub fn params(&self) -> ListParams<'_> {
         ListParams {

@@ -2,13 +2,15 @@
 //! optimistic versions), soft delete, restore, list. Each object adds only its hooks: how a body
 //! becomes a draft, what to check against other records, how to explain a refused write.
 
+use rapport_domain::filter::Op;
 use rapport_domain::objects::{Record, merge_patch, time};
-use rapport_domain::policy::{Action, Resource};
+use rapport_domain::policy::{Action, RecordScope, Resource};
+use rapport_domain::query::{Scalar, TypedCond, TypedExpr, TypedValue};
 use rapport_domain::schema::ObjectSchema;
 use rapport_domain::validation::FieldError;
 use rapport_store::list::Page;
 use rapport_store::records::{self, Table};
-use rapport_store::{StoreError, Tx};
+use rapport_store::{StoreError, Tx, teams};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -58,6 +60,69 @@ async fn allow<O: Object>(app: &App, ctx: &Ctx, action: Action) -> Result<(), Ap
     authorize(app, ctx, action, Resource::Records(O::SCHEMA.name)).await
 }
 
+/// The owners whose records the caller reaches under their role's record scope; `None`: all.
+pub(crate) async fn reach(app: &App, ctx: &Ctx) -> Result<Option<Vec<Uuid>>, AppError> {
+    let Some(me) = ctx.actor.user() else {
+        return Ok(None);
+    };
+    Ok(match ctx.principal.record_scope() {
+        RecordScope::All => None,
+        RecordScope::Own => Some(vec![me.0]),
+        RecordScope::Team => Some(teams::teammates(&app.db, ctx.workspace_id, me).await?),
+    })
+}
+
+/// The `owner_id` of a record's fields as JSON.
+fn owner_in(fields: &Value) -> Option<Uuid> {
+    fields
+        .get("owner_id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// Whether a record (its fields as JSON) is within reach.
+pub(crate) fn within(fields: &Value, reach: Option<&[Uuid]>) -> bool {
+    match reach {
+        None => true,
+        Some(owners) => owner_in(fields).is_some_and(|o| owners.contains(&o)),
+    }
+}
+
+/// Refuses a write that touches personal fields the caller's role may not see.
+fn check_personal<O: Object>(ctx: &Ctx, body: &Value) -> Result<(), AppError> {
+    if ctx.principal.pii_read() {
+        return Ok(());
+    }
+    let touched = O::SCHEMA
+        .sensitive
+        .iter()
+        .find(|k| body.get(**k).is_some_and(|v| !v.is_null()));
+    match touched {
+        Some(k) => Err(AppError::Forbidden(format!(
+            "the {} role may not see or change personal fields ({k})",
+            ctx.principal.role_name()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A record out of reach answers like a missing one: its existence is not revealed.
+fn reachable<O: Object>(record: &O, reach: Option<&[Uuid]>) -> Result<(), AppError> {
+    if within(&to_json(record.fields())?, reach) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn owner_out_of_reach() -> AppError {
+    AppError::Validation(vec![FieldError {
+        pointer: "/owner_id".into(),
+        code: "out_of_reach".into(),
+        message: "your role only reaches records owned by you (or your teams)".into(),
+    }])
+}
+
 /// `contacts.update` and the like.
 fn action_name<O: Object>(verb: &str) -> String {
     format!("{}.{verb}", O::SCHEMA.name)
@@ -98,8 +163,26 @@ async fn live_for_write<O: Object>(
 
 /// Creates a record from a JSON body.
 #[tracing::instrument(skip_all, fields(object = O::SCHEMA.name, workspace_id = %ctx.workspace_id))]
-pub async fn create<O: Object>(app: &App, ctx: &Ctx, body: Value) -> Result<O, AppError> {
+pub async fn create<O: Object>(app: &App, ctx: &Ctx, mut body: Value) -> Result<O, AppError> {
     allow::<O>(app, ctx, Action::Create).await?;
+    check_personal::<O>(ctx, &body)?;
+    if let (Some(owners), Some(me), Some(map)) = (
+        reach(app, ctx).await?,
+        ctx.actor.user(),
+        body.as_object_mut(),
+    ) {
+        // A scoped role's new record is its own unless it names an owner it reaches.
+        match map.get("owner_id") {
+            None | Some(Value::Null) => {
+                map.insert("owner_id".into(), Value::String(me.to_string()));
+            }
+            Some(Value::String(o)) if Uuid::parse_str(o).is_ok_and(|o| owners.contains(&o)) => {}
+            Some(Value::String(o)) if Uuid::parse_str(o).is_ok() => {
+                return Err(owner_out_of_reach());
+            }
+            Some(_) => {}
+        }
+    }
     let draft = O::parse(app, body).map_err(AppError::Validation)?;
     let record = O::create(draft, time::now_millis());
     let mut tx = app.db.begin().await?;
@@ -152,9 +235,11 @@ pub async fn create_many<O: Object>(
 /// A live record.
 pub async fn get<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, AppError> {
     allow::<O>(app, ctx, Action::Read).await?;
-    records::find::<O::Table>(&app.db, ctx.workspace_id, id)
+    let record = records::find::<O::Table>(&app.db, ctx.workspace_id, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    reachable(&record, reach(app, ctx).await?.as_deref())?;
+    Ok(record)
 }
 
 /// Applies a JSON merge patch; with `if_match`, only to that version. A patch that changes
@@ -171,12 +256,20 @@ pub async fn update<O: Object>(
     if !patch.is_object() {
         return Err(not_an_object());
     }
+    check_personal::<O>(ctx, &patch)?;
+    let reach = reach(app, ctx).await?;
     for _ in 0..RETRIES {
         let mut tx = app.db.begin().await?;
         let current = live_for_write::<O>(&mut tx, ctx, id, if_match).await?;
         let before = to_json(current.fields())?;
+        if !within(&before, reach.as_deref()) {
+            return Err(AppError::NotFound);
+        }
         let mut doc = before.clone();
         merge_patch::apply(&mut doc, &patch);
+        if !within(&doc, reach.as_deref()) {
+            return Err(owner_out_of_reach());
+        }
         let draft = O::parse(app, doc).map_err(AppError::Validation)?;
         if &draft == current.fields() {
             return Ok(current);
@@ -219,8 +312,10 @@ pub async fn delete<O: Object>(
     if_match: Option<i64>,
 ) -> Result<(), AppError> {
     allow::<O>(app, ctx, Action::Delete).await?;
+    let reach = reach(app, ctx).await?;
     let mut tx = app.db.begin().await?;
     let current = live_for_write::<O>(&mut tx, ctx, id, if_match).await?;
+    reachable(&current, reach.as_deref())?;
     let now = time::now_millis();
     records::set_deleted::<O::Table>(
         &mut tx,
@@ -241,12 +336,14 @@ pub async fn delete<O: Object>(
 /// a write (a company's domain may have been taken meanwhile).
 pub async fn restore<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, AppError> {
     allow::<O>(app, ctx, Action::Update).await?;
+    let reach = reach(app, ctx).await?;
     let mut tx = app.db.begin().await?;
     let Some((current, deleted)) =
         records::find_for_write::<O::Table>(&mut tx, ctx.workspace_id, id).await?
     else {
         return Err(AppError::NotFound);
     };
+    reachable(&current, reach.as_deref())?;
     if !deleted {
         return Ok(current);
     }
@@ -278,6 +375,24 @@ pub async fn restore<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, App
 /// A page of live records.
 pub async fn list<O: Object>(app: &App, ctx: &Ctx, input: ListInput) -> Result<Page<O>, AppError> {
     allow::<O>(app, ctx, Action::Read).await?;
-    let req = ListRequest::parse(input, O::SCHEMA)?;
+    let mut req = ListRequest::parse(input, O::SCHEMA)?;
+    if !ctx.principal.pii_read()
+        && let Some(path) = req.uses_any(O::SCHEMA.personal_paths)
+    {
+        return Err(AppError::Forbidden(format!(
+            "the {} role may not filter or sort on personal fields ({path})",
+            ctx.principal.role_name()
+        )));
+    }
+    if let Some(owners) = reach(app, ctx).await? {
+        let field = O::SCHEMA
+            .field("owner_id")
+            .ok_or_else(|| AppError::Forbidden("this object has no owners to scope by".into()))?;
+        req.restrict(TypedExpr::Cond(TypedCond {
+            field,
+            op: Op::In,
+            value: TypedValue::Many(owners.into_iter().map(Scalar::Uuid).collect()),
+        }));
+    }
     Ok(records::list::<O::Table>(&app.db, ctx.workspace_id, req.params()).await?)
 }

@@ -13,6 +13,7 @@ use crate::app::App;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::policy::authorize;
+use crate::records::{reach, within};
 
 /// The object types search covers.
 pub const TYPES: &[&str] = &["contacts", "companies"];
@@ -46,6 +47,13 @@ pub async fn search(
     limit: u32,
 ) -> Result<Vec<SearchResult>, AppError> {
     let mut kinds = Vec::new();
+    if types.is_empty() {
+        // Every type the caller may search: contacts only with personal fields visible.
+        if ctx.principal.pii_read() {
+            kinds.push(search::CONTACT);
+        }
+        kinds.push(search::COMPANY);
+    }
     for t in types {
         match t.as_str() {
             "contacts" => kinds.push(search::CONTACT),
@@ -58,9 +66,22 @@ pub async fn search(
             }
         }
     }
-    // Only what the caller may read: every searched type is authorised.
+    // Only what the caller may read: every searched type is authorised. Contacts are found by
+    // their e-mail addresses and phones too, so a role without personal fields leaves them out
+    // (and is refused when it asks for them).
+    let pii = ctx.principal.pii_read();
+    if !pii && types.iter().any(|t| t == "contacts") {
+        return Err(AppError::Forbidden(format!(
+            "the {} role may not search contacts: the search covers personal fields",
+            ctx.principal.role_name()
+        )));
+    }
     let searched: Vec<&str> = if types.is_empty() {
-        TYPES.to_vec()
+        TYPES
+            .iter()
+            .copied()
+            .filter(|t| pii || *t != "contacts")
+            .collect()
     } else {
         types.iter().map(String::as_str).collect()
     };
@@ -82,8 +103,17 @@ pub async fn search(
             .map(|h| h.id)
             .collect::<Vec<Uuid>>()
     };
-    let people = find_many::<ContactRow>(&app.db, ctx.workspace_id, &ids(search::CONTACT)).await?;
-    let orgs = find_many::<CompanyRow>(&app.db, ctx.workspace_id, &ids(search::COMPANY)).await?;
+    // Records out of the caller's record scope are left out.
+    let reach = reach(app, ctx).await?;
+    let visible = |fields: Result<serde_json::Value, serde_json::Error>| {
+        fields.is_ok_and(|f| within(&f, reach.as_deref()))
+    };
+    let mut people =
+        find_many::<ContactRow>(&app.db, ctx.workspace_id, &ids(search::CONTACT)).await?;
+    people.retain(|c| visible(serde_json::to_value(&c.fields)));
+    let mut orgs =
+        find_many::<CompanyRow>(&app.db, ctx.workspace_id, &ids(search::COMPANY)).await?;
+    orgs.retain(|c| visible(serde_json::to_value(&c.fields)));
     Ok(hits
         .iter()
         .filter_map(|h| match h.object_type.as_str() {

@@ -255,13 +255,107 @@ impl Scopes {
     }
 }
 
+/// Which records of an object a role sees and changes, by their `owner_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordScope {
+    /// Records the caller owns.
+    Own,
+    /// Records owned by the caller or by anyone sharing a team with them.
+    Team,
+    /// Every record of the workspace.
+    All,
+}
+
+impl RecordScope {
+    /// The name used in role definitions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordScope::Own => "own",
+            RecordScope::Team => "team",
+            RecordScope::All => "all",
+        }
+    }
+
+    /// Parses `own`, `team` or `all`.
+    pub fn parse(s: &str) -> Option<RecordScope> {
+        [RecordScope::Own, RecordScope::Team, RecordScope::All]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// The data actions a custom role may be given per object.
+pub const RECORD_ACTIONS: [Action; 7] = [
+    Action::Read,
+    Action::Create,
+    Action::Update,
+    Action::Delete,
+    Action::Export,
+    Action::Import,
+    Action::Merge,
+];
+
+/// A workspace's own role: per-object actions, whether personal fields are visible, and which
+/// records it reaches. It ranks with `member` (admins grant it) and manages nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomRole {
+    /// Its name, unique in the workspace and never a built-in role's.
+    pub name: String,
+    /// Object -> allowed actions.
+    pub objects: Vec<(String, Vec<Action>)>,
+    /// Whether personal fields (a contact's emails, phones, address, notes) are visible.
+    pub pii_read: bool,
+    /// Which records it reaches.
+    pub scope: RecordScope,
+}
+
+impl CustomRole {
+    /// Whether the role allows `action` on `object`.
+    pub fn allows(&self, action: Action, object: &str) -> bool {
+        self.objects
+            .iter()
+            .any(|(o, actions)| o == object && actions.contains(&action))
+    }
+}
+
 /// Who is asking, as far as permissions go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// Their role in the workspace.
+    /// Their role in the workspace (`member` for a custom role: its rank).
     pub role: Role,
+    /// The custom role, when their membership names one.
+    pub custom: Option<std::sync::Arc<CustomRole>>,
     /// What their credential allows.
     pub scopes: Scopes,
+}
+
+impl Principal {
+    /// A built-in role's principal.
+    pub fn builtin(role: Role, scopes: Scopes) -> Principal {
+        Principal {
+            role,
+            custom: None,
+            scopes,
+        }
+    }
+
+    /// The role's name as members see it.
+    pub fn role_name(&self) -> &str {
+        match &self.custom {
+            Some(c) => &c.name,
+            None => self.role.as_str(),
+        }
+    }
+
+    /// Whether personal fields are visible (every built-in role sees them).
+    pub fn pii_read(&self) -> bool {
+        self.custom.as_ref().is_none_or(|c| c.pii_read)
+    }
+
+    /// Which records the caller reaches (every built-in role reaches all).
+    pub fn record_scope(&self) -> RecordScope {
+        self.custom.as_ref().map_or(RecordScope::All, |c| c.scope)
+    }
 }
 
 /// Why an action was refused.
@@ -309,7 +403,11 @@ fn level_needed(action: Action, resource: Resource) -> Level {
 
 /// Whether `principal` may do `action` on `resource`.
 pub fn check(principal: &Principal, action: Action, resource: Resource) -> Result<(), Denied> {
-    if !role_allows(principal.role, action, resource) {
+    let allowed = match (&principal.custom, resource) {
+        (Some(custom), Resource::Records(object)) => custom.allows(action, object),
+        _ => role_allows(principal.role, action, resource),
+    };
+    if !allowed {
         return Err(Denied::Role);
     }
     let level = level_needed(action, resource);
@@ -329,6 +427,7 @@ mod tests {
 
     fn p(role: Role, scopes: &str) -> Principal {
         Principal {
+            custom: None,
             role,
             scopes: Scopes::parse(scopes, &["contacts", "companies"]).unwrap_or_default(),
         }

@@ -73,6 +73,9 @@ pub struct ObjectSchema {
     /// Top-level fields holding personal data: the audit log records that they changed, never
     /// their values (an append-only log cannot honour an erasure request).
     pub sensitive: &'static [&'static str],
+    /// Filter and sort paths that read those personal fields: refused to roles without
+    /// `pii_read`, so a filter cannot reveal what the answer hides.
+    pub personal_paths: &'static [&'static str],
 }
 
 impl ObjectSchema {
@@ -119,6 +122,15 @@ pub static CONTACTS: ObjectSchema = ObjectSchema {
     name: "contacts",
     default_sort: "-created_at",
     sensitive: &["emails", "phones", "address", "notes"],
+    personal_paths: &[
+        "email",
+        "phone",
+        "address.street",
+        "address.city",
+        "address.region",
+        "address.postal_code",
+        "address.country",
+    ],
     fields: &[
         f("id", FieldKind::Id, false),
         f("first_name", FieldKind::Text, true),
@@ -145,6 +157,7 @@ pub static COMPANIES: ObjectSchema = ObjectSchema {
     name: "companies",
     default_sort: "-created_at",
     sensitive: &[],
+    personal_paths: &[],
     fields: &[
         f("id", FieldKind::Id, false),
         f("name", FieldKind::Text, true),

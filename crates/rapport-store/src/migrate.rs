@@ -35,6 +35,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 4, "0004_audit_checkpoints", "audit_checkpoints"),
     step!("sqlite", 5, "0005_passkeys", "passkeys"),
     step!("sqlite", 6, "0006_oidc", "oidc"),
+    step!("sqlite", 7, "0007_rbac", "rbac"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -43,6 +44,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 4, "0004_audit_checkpoints", "audit_checkpoints"),
     step!("postgres", 5, "0005_passkeys", "passkeys"),
     step!("postgres", 6, "0006_oidc", "oidc"),
+    step!("postgres", 7, "0007_rbac", "rbac"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -8,7 +8,7 @@ use sea_query::{ExprTrait, Order, Query};
 use uuid::Uuid;
 
 use crate::db::{Db, Tx};
-use crate::error::StoreError;
+use crate::error::{StoreError, is_unique_violation};
 use crate::sql::{built, col, n};
 
 /// A stored passkey.
@@ -62,7 +62,15 @@ pub async fn insert(tx: &mut Tx, p: &PasskeyRow) -> Result<(), StoreError> {
         p.passkey.as_str().into(),
         p.created_at.into(),
     ]))?;
-    tx.execute(&q).await?;
+    tx.execute(&q).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict {
+                constraint: "passkeys_credential_id_key",
+            }
+        } else {
+            e.into()
+        }
+    })?;
     Ok(())
 }
 

@@ -54,8 +54,10 @@ pub struct SessionAuth {
     pub disabled_at: Option<DateTime<Utc>>,
     /// Whether the workspace requires a second factor.
     pub require_mfa: bool,
-    /// When the user confirmed a second factor, if they have one.
+    /// When the user confirmed a TOTP app, if they have one.
     pub mfa_confirmed_at: Option<DateTime<Utc>>,
+    /// Whether the user has a passkey (a second factor by itself: it verifies the user).
+    pub has_passkey: bool,
 }
 
 /// Stores a new session.
@@ -107,6 +109,16 @@ pub async fn find(db: &Db, id_hash: &str) -> Result<Option<SessionAuth>, StoreEr
         .expr_as(tcol("u", "disabled_at"), n("disabled_at"))
         .expr_as(tcol("w", "require_mfa"), n("require_mfa"))
         .expr_as(tcol("ut", "confirmed_at"), n("mfa_confirmed_at"))
+        .expr_as(
+            sea_query::Expr::exists(
+                Query::select()
+                    .expr(sea_query::Expr::val(1))
+                    .from(n("passkeys"))
+                    .and_where(tcol("passkeys", "user_id").equals((n("s"), n("user_id"))))
+                    .to_owned(),
+            ),
+            n("has_passkey"),
+        )
         .from_as(n("sessions"), n("s"))
         .join_as(
             JoinType::InnerJoin,

@@ -54,8 +54,10 @@ pub struct TokenAuth {
     pub disabled_at: Option<DateTime<Utc>>,
     /// Whether the workspace requires a second factor.
     pub require_mfa: bool,
-    /// When the user confirmed a second factor, if they have one.
+    /// When the user confirmed a TOTP app, if they have one.
     pub mfa_confirmed_at: Option<DateTime<Utc>>,
+    /// Whether the user has a passkey (a second factor by itself: it verifies the user).
+    pub has_passkey: bool,
 }
 
 /// A new token.
@@ -124,6 +126,16 @@ pub async fn find_by_hash(db: &Db, token_hash: &str) -> Result<Option<TokenAuth>
         .expr_as(tcol("u", "disabled_at"), n("disabled_at"))
         .expr_as(tcol("w", "require_mfa"), n("require_mfa"))
         .expr_as(tcol("ut", "confirmed_at"), n("mfa_confirmed_at"))
+        .expr_as(
+            sea_query::Expr::exists(
+                Query::select()
+                    .expr(sea_query::Expr::val(1))
+                    .from(n("passkeys"))
+                    .and_where(tcol("passkeys", "user_id").equals((n("t"), n("user_id"))))
+                    .to_owned(),
+            ),
+            n("has_passkey"),
+        )
         .from_as(n("api_tokens"), n("t"))
         .join_as(
             JoinType::InnerJoin,

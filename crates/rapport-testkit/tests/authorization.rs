@@ -63,6 +63,22 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("post", "/api/v1/auth/passkeys/{id}/remove", SessionOnly),
     ("post", "/api/v1/auth/passkeys/login/start", Public),
     ("post", "/api/v1/auth/passkeys/login/finish", Public),
+    ("get", "/api/v1/roles", AtLeast(Viewer)),
+    ("put", "/api/v1/roles/{name}", AtLeast(Admin)),
+    ("delete", "/api/v1/roles/{name}", AtLeast(Admin)),
+    ("get", "/api/v1/teams", AtLeast(Viewer)),
+    ("post", "/api/v1/teams", AtLeast(Admin)),
+    ("delete", "/api/v1/teams/{id}", AtLeast(Admin)),
+    (
+        "put",
+        "/api/v1/teams/{id}/members/{user_id}",
+        AtLeast(Admin),
+    ),
+    (
+        "delete",
+        "/api/v1/teams/{id}/members/{user_id}",
+        AtLeast(Admin),
+    ),
     ("get", "/api/v1/auth/oidc/{provider}/start", Public),
     ("get", "/api/v1/auth/oidc/{provider}/callback", Public),
     ("patch", "/api/v1/settings", AtLeast(Admin)),
@@ -104,6 +120,8 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
             json!({ "ceremony_id": "unknown", "credential": {} })
         }
         ("post", "/api/v1/auth/passkeys/login/start") => json!({ "email": "x@example.com" }),
+        ("put", "/api/v1/roles/{name}") => json!({ "objects": { "contacts": ["read"] } }),
+        ("post", "/api/v1/teams") => json!({ "name": "Matrix team" }),
         ("post", "/api/v1/auth/mfa/totp" | "/api/v1/auth/mfa/totp/disable") => {
             json!({ "current_password": "x" })
         }
@@ -177,6 +195,7 @@ fn fill(template: &str, id: &str, user: &str) -> String {
         .replace("{id}", id)
         .replace("{user_id}", user)
         .replace("{type}", "not-found")
+        .replace("{name}", "matrix-role")
 }
 
 async fn every_route_answers_each_role_as_the_matrix_says(b: Backend) {

@@ -43,6 +43,11 @@ const EXPECTED_PATHS: &[&str] = &[
     "/api/v1/settings",
     "/api/v1/auth/passkeys",
     "/api/v1/auth/passkeys/{id}",
+    "/api/v1/roles",
+    "/api/v1/roles/{name}",
+    "/api/v1/teams",
+    "/api/v1/teams/{id}",
+    "/api/v1/teams/{id}/members/{user_id}",
     "/api/v1/auth/oidc/{provider}/start",
     "/api/v1/auth/oidc/{provider}/callback",
     "/livez",
@@ -77,6 +82,8 @@ const WITH_BODY: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/passkeys/{id}/remove"),
     ("post", "/api/v1/auth/passkeys/login/start"),
     ("post", "/api/v1/auth/passkeys/login/finish"),
+    ("put", "/api/v1/roles/{name}"),
+    ("post", "/api/v1/teams"),
 ];
 
 /// Routes that serve the documentation itself (not part of the API they document).
@@ -121,6 +128,7 @@ fn fill(template: &str) -> String {
     template
         .replace("{id}", &uuid::Uuid::now_v7().to_string())
         .replace("{user_id}", &uuid::Uuid::now_v7().to_string())
+        .replace("{name}", "some-role")
         .replace("{type}", "not-found")
 }
 

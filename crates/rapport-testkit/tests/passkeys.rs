@@ -178,6 +178,17 @@ async fn a_registered_passkey_logs_in_without_a_password(b: Backend) {
     assert_eq!(audit["data"].as_array().map(Vec::len), Some(1));
     let logins = app.get("/api/v1/audit?action=auth.login").await.json();
     assert_eq!(logins["data"][0]["details"]["method"], "passkey");
+    // A passkey counts as a second factor where the workspace requires one.
+    let mut tx = app.app.db.begin().await.expect("begin");
+    rapport_store::mfa::set_required(&mut tx, app.owner.workspace_id, true)
+        .await
+        .expect("require");
+    tx.commit().await.expect("commit");
+    let res = as_session(&app, &fresh, Method::GET, "/api/v1/contacts", None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    app.get("/api/v1/contacts")
+        .await
+        .problem(403, "mfa-not-set-up");
 }
 
 async fn several_passkeys_can_be_named_renamed_and_removed(b: Backend) {

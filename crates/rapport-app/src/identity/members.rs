@@ -24,8 +24,7 @@ async fn target(tx: &mut Tx, ctx: &Ctx, user: UserId) -> Result<(MemberRow, Role
     let member = users::membership_for_write(tx, ctx.workspace_id, user)
         .await?
         .ok_or(AppError::NotFound)?;
-    let role = Role::parse(&member.role)
-        .ok_or_else(|| AppError::Internal(format!("unknown stored role {}", member.role)))?;
+    let role = rank(&member.role);
     if !ctx.principal.role.may_grant(role) {
         return Err(AppError::Forbidden(format!(
             "the {} role may not change an {role}'s membership",
@@ -33,6 +32,11 @@ async fn target(tx: &mut Tx, ctx: &Ctx, user: UserId) -> Result<(MemberRow, Role
         )));
     }
     Ok((member, role))
+}
+
+/// A role's rank: built-in roles their own, custom roles `member`'s.
+fn rank(name: &str) -> Role {
+    Role::parse(name).unwrap_or(Role::Member)
 }
 
 fn last_owner() -> AppError {
@@ -43,35 +47,46 @@ fn last_owner() -> AppError {
     }
 }
 
-/// Gives a member another role.
+/// Gives a member another role: a built-in one or one of the workspace's custom roles.
 pub async fn set_role(
     app: &App,
     ctx: &Ctx,
     user: UserId,
-    role: Role,
+    role_name: &str,
 ) -> Result<MemberRow, AppError> {
     authorize(app, ctx, Action::Manage, Resource::Members).await?;
+    if !crate::identity::roles::exists(app, ctx.workspace_id, role_name).await? {
+        return Err(AppError::Validation(vec![
+            rapport_domain::validation::FieldError {
+                pointer: "/role".into(),
+                code: "invalid_choice".into(),
+                message: "owner, admin, manager, member, viewer or one of this workspace's roles"
+                    .into(),
+            },
+        ]));
+    }
+    let role = rank(role_name);
     if !ctx.principal.role.may_grant(role) {
         return Err(AppError::Forbidden(format!(
-            "the {} role may not grant {role}",
+            "the {} role may not grant {role_name}",
             ctx.principal.role
         )));
     }
     let mut tx = app.db.begin().await?;
     let (member, before) = target(&mut tx, ctx, user).await?;
-    if before == role {
+    if member.role == role_name {
         return Ok(member);
     }
     if before == Role::Owner && users::owner_count(&mut tx, ctx.workspace_id).await? <= 1 {
         return Err(last_owner());
     }
-    users::put_membership(&mut tx, ctx.workspace_id, user, role.as_str()).await?;
+    users::put_membership(&mut tx, ctx.workspace_id, user, role_name).await?;
     let event = Event::on("members.role_change", "members", &user)
-        .with(json!({ "before": before.as_str(), "after": role.as_str() }));
+        .with(json!({ "before": member.role, "after": role_name }));
     audit::record(&mut tx, ctx, event).await?;
     tx.commit().await?;
     Ok(MemberRow {
-        role: role.as_str().into(),
+        role: role_name.into(),
         ..member
     })
 }

@@ -4,7 +4,7 @@
 //! step is recorded atomically, so a replayed or raced code is refused.
 
 use chrono::Utc;
-use rand::RngCore;
+use rand::{Rng, RngCore};
 use rapport_domain::ids::UserId;
 use rapport_domain::policy::{Action, Resource};
 use rapport_domain::validation::FieldError;
@@ -24,7 +24,7 @@ use crate::policy::authorize;
 const ISSUER: &str = "Rapport";
 /// Recovery codes handed out at enrolment.
 const RECOVERY_CODES: usize = 10;
-/// Characters of a recovery code (an unambiguous alphabet, 50 bits per code).
+/// Characters of a recovery code (an unambiguous alphabet).
 const RECOVERY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 
 /// A started enrolment: what the authenticator app needs.
@@ -95,13 +95,17 @@ pub async fn start(app: &App, ctx: &Ctx, password: &str) -> Result<Enrolment, Ap
 }
 
 fn recovery_code() -> String {
-    let mut bytes = [0u8; 10];
-    rand::rng().fill_bytes(&mut bytes);
-    let chars: String = bytes
-        .iter()
-        .map(|b| char::from(RECOVERY_ALPHABET[usize::from(*b) % RECOVERY_ALPHABET.len()]))
+    // 16 characters of a 31-letter alphabet: 79 bits, beyond offline guessing of the stored
+    // SHA-256 digests even without a salt.
+    let mut rng = rand::rng();
+    let chars: Vec<char> = (0..16)
+        .map(|_| char::from(RECOVERY_ALPHABET[rng.random_range(0..RECOVERY_ALPHABET.len())]))
         .collect();
-    format!("{}-{}", &chars[..5], &chars[5..])
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Normalises a recovery code as typed (case, spaces, dashes) before hashing.
@@ -222,6 +226,18 @@ pub async fn check_login(
     })
 }
 
+/// Whether the user has a second factor: a confirmed TOTP app or a passkey (which verifies
+/// the user on the device).
+pub async fn has_second_factor(app: &App, user: UserId) -> Result<bool, AppError> {
+    let totp = mfa::totp(&app.db, user)
+        .await?
+        .is_some_and(|t| t.confirmed_at.is_some());
+    Ok(totp
+        || !rapport_store::passkeys::for_user(&app.db, user)
+            .await?
+            .is_empty())
+}
+
 /// Whether the caller's workspace requires a second factor.
 pub async fn required(app: &App, ctx: &Ctx) -> Result<bool, AppError> {
     authorize(app, ctx, Action::Read, Resource::Settings).await?;
@@ -234,9 +250,7 @@ pub async fn set_required(app: &App, ctx: &Ctx, on: bool) -> Result<(), AppError
     authorize(app, ctx, Action::Manage, Resource::Settings).await?;
     if on {
         let has = match ctx.actor.user() {
-            Some(u) => mfa::totp(&app.db, u)
-                .await?
-                .is_some_and(|t| t.confirmed_at.is_some()),
+            Some(u) => has_second_factor(app, u).await?,
             None => true,
         };
         if !has {
@@ -268,7 +282,7 @@ mod tests {
         let a = recovery_code();
         let b = recovery_code();
         assert_ne!(a, b);
-        assert_eq!(a.len(), 11);
+        assert_eq!(a.len(), 19);
         assert_eq!(
             recovery_hash(&a),
             recovery_hash(&a.to_uppercase().replace('-', " "))

@@ -7,8 +7,10 @@ pub mod mfa;
 pub mod oidc;
 pub mod passkeys;
 pub mod passwords;
+pub mod roles;
 pub mod sessions;
 pub mod setup;
+pub mod teams;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
@@ -73,9 +75,25 @@ impl Authenticated {
     }
 }
 
-/// A stored role name, or an internal error (the database holds only names we wrote).
-fn stored_role(name: &str) -> Result<Role, AppError> {
-    Role::parse(name).ok_or_else(|| AppError::Internal(format!("unknown stored role {name}")))
+/// The principal of a membership's role: a built-in role, or the workspace's custom role of
+/// that name (ranked as `member`).
+pub(crate) async fn principal_for(
+    app: &crate::app::App,
+    ws: WorkspaceId,
+    role: &str,
+    scopes: Scopes,
+) -> Result<Principal, AppError> {
+    if let Some(builtin) = Role::parse(role) {
+        return Ok(Principal::builtin(builtin, scopes));
+    }
+    let custom = roles::load(app, ws, role)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("membership names unknown role {role}")))?;
+    Ok(Principal {
+        role: Role::Member,
+        custom: Some(std::sync::Arc::new(custom)),
+        scopes,
+    })
 }
 
 /// Stored scopes, or an internal error.

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::{UserId, WorkspaceId};
-use rapport_domain::policy::{Principal, Scopes};
+use rapport_domain::policy::Scopes;
 use rapport_store::audit::INSTANCE;
 use rapport_store::mfa as mfa_store;
 use rapport_store::sessions::{self, NewSession};
@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::identity::mfa::{self, SecondFactor};
 use crate::identity::throttle::{account_key, ip_key};
 use crate::identity::users::hashing;
-use crate::identity::{Authenticated, random_secret, secret_hash, stored_role, unauthenticated};
+use crate::identity::{Authenticated, principal_for, random_secret, secret_hash, unauthenticated};
 
 /// How stale `last_seen_at` may get before a request rewrites it: the idle timeout is thus
 /// enforced to within a minute, for one write a minute per session instead of one per request.
@@ -168,16 +168,11 @@ pub(crate) async fn open(
     let who = Authenticated {
         user_id: user,
         workspace_id: ws,
-        principal: Principal {
-            role: stored_role(role)?,
-            scopes: Scopes::all(),
-        },
+        principal: principal_for(app, ws, role, Scopes::all()).await?,
         token_id: None,
         csrf_token: Some(csrf_token.clone()),
         mfa_missing: mfa_store::required(&app.db, ws).await?
-            && mfa_store::totp(&app.db, user)
-                .await?
-                .is_none_or(|t| t.confirmed_at.is_none()),
+            && !mfa::has_second_factor(app, user).await?,
     };
     let actor = who.ctx(ctx.request_id.clone(), ctx.client.clone());
     let event = Event::plain("auth.login").with(json!({ "method": method }));
@@ -216,13 +211,10 @@ pub async fn authenticate(
     Ok(Authenticated {
         user_id: UserId(s.user_id),
         workspace_id: WorkspaceId(s.workspace_id),
-        principal: Principal {
-            role: stored_role(&s.role)?,
-            scopes: Scopes::all(),
-        },
+        principal: principal_for(app, WorkspaceId(s.workspace_id), &s.role, Scopes::all()).await?,
         token_id: None,
         csrf_token: Some(s.csrf_token),
-        mfa_missing: s.require_mfa && s.mfa_confirmed_at.is_none(),
+        mfa_missing: s.require_mfa && s.mfa_confirmed_at.is_none() && !s.has_passkey,
     })
 }
 

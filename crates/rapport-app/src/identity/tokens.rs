@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::{UserId, WorkspaceId};
-use rapport_domain::policy::{Action, Principal, Resource, Scopes};
+use rapport_domain::policy::{Action, Resource, Scopes};
 use rapport_domain::validation::FieldError;
 use rapport_store::tokens::{self, NewToken, TokenRow};
 use serde_json::json;
@@ -16,7 +16,7 @@ use crate::audit::{self, Event};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::identity::{
-    Authenticated, SCOPED_OBJECTS, random_secret, secret_hash, stored_role, stored_scopes,
+    Authenticated, SCOPED_OBJECTS, principal_for, random_secret, secret_hash, stored_scopes,
     unauthenticated,
 };
 use crate::policy::authorize;
@@ -200,13 +200,10 @@ pub async fn authenticate(
     Ok(Authenticated {
         user_id: UserId(t.user_id),
         workspace_id: ws,
-        principal: Principal {
-            role: stored_role(&t.role)?,
-            scopes: stored_scopes(&t.scopes)?,
-        },
+        principal: principal_for(app, ws, &t.role, stored_scopes(&t.scopes)?).await?,
         token_id: Some(t.id),
         csrf_token: None,
-        mfa_missing: t.require_mfa && t.mfa_confirmed_at.is_none(),
+        mfa_missing: t.require_mfa && t.mfa_confirmed_at.is_none() && !t.has_passkey,
     })
 }
 

@@ -136,6 +136,22 @@ async fn maintain(app: App, stop: CancellationToken) {
         }
         let now = chrono::Utc::now();
         let idle = chrono::TimeDelta::from_std(app.config.session_idle()).unwrap_or_default();
+        for (what, pruned) in [
+            (
+                "passkey ceremonies",
+                rapport_store::passkeys::prune_ceremonies(&app.db, now).await,
+            ),
+            (
+                "sign-in flows",
+                rapport_store::oidc::prune(&app.db, now).await,
+            ),
+        ] {
+            match pruned {
+                Ok(n) if n > 0 => tracing::info!(pruned = n, what, "expired entries removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, what, "pruning failed"),
+            }
+        }
         match rapport_store::sessions::prune(&app.db, now, now - idle).await {
             Ok(n) if n > 0 => tracing::info!(pruned = n, "expired sessions removed"),
             Ok(_) => {}

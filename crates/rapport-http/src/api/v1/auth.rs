@@ -81,7 +81,7 @@ impl SessionInfo {
         SessionInfo {
             user_id: who.user_id.0,
             workspace_id: who.workspace_id.0,
-            role: who.principal.role.as_str().to_owned(),
+            role: who.principal.role_name().to_owned(),
             scopes: who.principal.scopes.names(),
             via: if who.token_id.is_some() {
                 "token"

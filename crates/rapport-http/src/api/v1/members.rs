@@ -113,9 +113,10 @@ pub async fn change_role(
     TypedJson(body): TypedJson<RoleChange>,
 ) -> Result<Json<Member>, ApiError> {
     let user = UserId(ids::parse(&user_id)?);
-    let role = role_of(&body.role, "/role")?;
     Ok(Json(
-        members::set_role(&s.app, &ctx, user, role).await?.into(),
+        members::set_role(&s.app, &ctx, user, body.role.trim())
+            .await?
+            .into(),
     ))
 }
 

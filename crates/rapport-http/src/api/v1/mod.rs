@@ -9,6 +9,7 @@ pub mod mfa;
 pub mod oidc;
 pub mod passkeys;
 pub mod resource;
+pub mod roles;
 pub mod search;
 pub mod tokens;
 
@@ -28,5 +29,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(mfa::router())
         .merge(passkeys::router())
         .merge(oidc::router())
+        .merge(roles::router())
         .merge(audit::router())
 }

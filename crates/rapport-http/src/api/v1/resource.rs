@@ -5,6 +5,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use rapport_app::lists::ListInput;
+use rapport_domain::schema::ObjectSchema;
 use rapport_store::list::{Page, Total};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -146,8 +147,22 @@ impl Fields {
     }
 }
 
-fn to_json<T: Serialize>(record: &T, fields: Option<&Fields>) -> Value {
-    let value = serde_json::to_value(record).unwrap_or(Value::Null);
+/// The members a caller may not see: an object's personal fields for roles without `pii_read`.
+pub fn hidden(ctx: &rapport_app::Ctx, schema: &ObjectSchema) -> &'static [&'static str] {
+    if ctx.principal.pii_read() {
+        &[]
+    } else {
+        schema.sensitive
+    }
+}
+
+fn to_json<T: Serialize>(record: &T, fields: Option<&Fields>, hidden: &[&str]) -> Value {
+    let mut value = serde_json::to_value(record).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        for key in hidden {
+            map.remove(*key);
+        }
+    }
     match fields {
         Some(f) => f.project(value),
         None => value,
@@ -160,15 +175,16 @@ pub fn record<T: Serialize>(
     value: &T,
     version: i64,
     fields: Option<&Fields>,
+    hidden: &[&str],
 ) -> Response {
-    let mut res = (status, Json(to_json(value, fields))).into_response();
+    let mut res = (status, Json(to_json(value, fields, hidden))).into_response();
     res.headers_mut().insert(header::ETAG, etag(version));
     res
 }
 
 /// `201 Created` with `Location`.
-pub fn created<T: Serialize>(value: &T, version: i64, location: &str) -> Response {
-    let mut res = record(StatusCode::CREATED, value, version, None);
+pub fn created<T: Serialize>(value: &T, version: i64, location: &str, hidden: &[&str]) -> Response {
+    let mut res = record(StatusCode::CREATED, value, version, None, hidden);
     if let Ok(v) = HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -181,13 +197,14 @@ pub fn conditional<T: Serialize>(
     value: &T,
     version: i64,
     fields: Option<&Fields>,
+    hidden: &[&str],
 ) -> Response {
     if inm.matches(version) {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
         res.headers_mut().insert(header::ETAG, etag(version));
         return res;
     }
-    record(StatusCode::OK, value, version, fields)
+    record(StatusCode::OK, value, version, fields, hidden)
 }
 
 /// The list envelope.
@@ -217,7 +234,12 @@ struct Envelope<D> {
 }
 
 /// A page as the list envelope, with `Link: <...>; rel="next"` when `uri` is given (GET lists).
-pub fn page<T: Serialize>(page: Page<T>, fields: Option<&Fields>, uri: Option<&Uri>) -> Response {
+pub fn page<T: Serialize>(
+    page: Page<T>,
+    fields: Option<&Fields>,
+    uri: Option<&Uri>,
+    hidden: &[&str],
+) -> Response {
     let (total, total_estimate) = match page.total {
         None => (None, None),
         Some(Total::Exact(n)) => (Some(Some(n)), None),
@@ -230,15 +252,19 @@ pub fn page<T: Serialize>(page: Page<T>, fields: Option<&Fields>, uri: Option<&U
     let next_cursor = page.next_cursor;
     // Without a projection the records serialise straight to bytes, with no intermediate maps.
     let mut res = match fields {
-        None => Json(Envelope {
+        None if hidden.is_empty() => Json(Envelope {
             data: page.items,
             next_cursor,
             total,
             total_estimate,
         })
         .into_response(),
-        Some(f) => {
-            let data: Vec<Value> = page.items.iter().map(|r| to_json(r, Some(f))).collect();
+        fields => {
+            let data: Vec<Value> = page
+                .items
+                .iter()
+                .map(|r| to_json(r, fields, hidden))
+                .collect();
             Json(Envelope {
                 data,
                 next_cursor,
@@ -343,7 +369,8 @@ macro_rules! record_resource {
         ) -> Result<Response, ApiError> {
             let fields = Fields::from_query(q.fields.as_deref(), $known)?;
             let page = records::list::<$record>(&s.app, &ctx, q.input()).await?;
-            Ok(resource::page(page, fields.as_ref(), Some(&uri)))
+            let hidden = resource::hidden(&ctx, <$record as records::Object>::SCHEMA);
+            Ok(resource::page(page, fields.as_ref(), Some(&uri), hidden))
         }
 
         /// Create a record.
@@ -360,6 +387,7 @@ macro_rules! record_resource {
                 &c,
                 c.version,
                 &format!(concat!($collection_path, "/{}"), c.id),
+                resource::hidden(&ctx, <$record as records::Object>::SCHEMA),
             ))
         }
 
@@ -376,7 +404,8 @@ macro_rules! record_resource {
         ) -> Result<Response, ApiError> {
             let fields = Fields::from_query(q.fields.as_deref(), $known)?;
             let c = records::get::<$record>(&s.app, &ctx, ids::parse(&raw)?).await?;
-            Ok(resource::conditional(&inm, &c, c.version, fields.as_ref()))
+            let hidden = resource::hidden(&ctx, <$record as records::Object>::SCHEMA);
+            Ok(resource::conditional(&inm, &c, c.version, fields.as_ref(), hidden))
         }
 
         /// Update a record (JSON merge patch).
@@ -391,7 +420,8 @@ macro_rules! record_resource {
             JsonBody(patch): JsonBody,
         ) -> Result<Response, ApiError> {
             let c = records::update::<$record>(&s.app, &ctx, ids::parse(&raw)?, patch, if_match).await?;
-            Ok(resource::record(StatusCode::OK, &c, c.version, None))
+            let hidden = resource::hidden(&ctx, <$record as records::Object>::SCHEMA);
+            Ok(resource::record(StatusCode::OK, &c, c.version, None, hidden))
         }
 
         /// Delete a record (soft: restore brings it back).
@@ -417,7 +447,8 @@ macro_rules! record_resource {
             Path(raw): Path<String>,
         ) -> Result<Response, ApiError> {
             let c = records::restore::<$record>(&s.app, &ctx, ids::parse(&raw)?).await?;
-            Ok(resource::record(StatusCode::OK, &c, c.version, None))
+            let hidden = resource::hidden(&ctx, <$record as records::Object>::SCHEMA);
+            Ok(resource::record(StatusCode::OK, &c, c.version, None, hidden))
         }
 
         /// List records with the parameters in a JSON body.
@@ -431,7 +462,8 @@ macro_rules! record_resource {
             let body = SearchBody::parse(body)?;
             let fields = Fields::parse(body.fields.iter().map(String::as_str), $known)?;
             let page = records::list::<$record>(&s.app, &ctx, body.input()).await?;
-            Ok(resource::page(page, fields.as_ref(), None))
+            let hidden = resource::hidden(&ctx, <$record as records::Object>::SCHEMA);
+            Ok(resource::page(page, fields.as_ref(), None, hidden))
         }
     };
 }

@@ -56,7 +56,7 @@ pub async fn search_all(
         );
     }
     let types: Vec<String> = match q.types.as_deref() {
-        None | Some("") => search::TYPES.iter().map(|t| (*t).to_owned()).collect(),
+        None | Some("") => Vec::new(),
         Some(t) => t
             .split(',')
             .map(|s| s.trim().to_owned())
