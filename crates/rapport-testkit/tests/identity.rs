@@ -27,7 +27,7 @@ async fn password_user(app: &TestApp, email: &str, role: Role) -> UserId {
         },
         &Placement {
             workspace: Workspace::Existing(app.owner.workspace_id),
-            role,
+            role: role.as_str().into(),
         },
     )
     .await

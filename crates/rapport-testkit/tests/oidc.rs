@@ -218,6 +218,21 @@ async fn a_tampered_state_or_another_browser_is_refused(b: Backend) {
     res.problem(401, "unauthenticated");
     assert!(session_cookie(&res).is_none());
     assert_eq!(app.count_rows("sessions").await, 0);
+    // Both failures are in the instance's audit chain (no workspace is known before sign-in).
+    let q = rapport_store::audit::AuditQuery {
+        action: Some("auth.login_failed".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let failed = rapport_store::audit::list(&app.app.db, rapport_store::audit::INSTANCE, &q)
+        .await
+        .expect("audit");
+    assert_eq!(failed.len(), 2);
+    assert!(
+        failed[0].details.contains("\"method\":\"oidc\""),
+        "{}",
+        failed[0].details
+    );
     // Unknown providers are not found.
     app.request(Method::GET, "/api/v1/auth/oidc/nope/start")
         .anonymous()

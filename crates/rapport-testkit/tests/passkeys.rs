@@ -36,7 +36,7 @@ async fn user(app: &TestApp) {
         },
         &Placement {
             workspace: Workspace::Existing(app.owner.workspace_id),
-            role: Role::Member,
+            role: Role::Member.as_str().into(),
         },
     )
     .await

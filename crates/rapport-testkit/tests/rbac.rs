@@ -190,6 +190,33 @@ async fn a_custom_role_limits_actions_hides_personal_fields_and_reaches_own_reco
     // The session names the role; the owner still sees everything, personal fields included.
     let me = as_user(&app, &rep, Method::GET, "/api/v1/auth/session", None).await;
     assert_eq!(me.json()["role"], "sales-rep");
+    // Invitations can carry a custom role.
+    let inv = app
+        .post("/api/v1/invitations", json!({ "role": "sales-rep" }))
+        .await;
+    assert_eq!(inv.status, StatusCode::CREATED, "{}", inv.text());
+    let res = app
+        .request(Method::POST, "/api/v1/invitations/accept")
+        .anonymous()
+        .json(&json!({
+            "token": inv.json()["token"], "email": "new-rep@example.com",
+            "password": "plum tree under the old bridge",
+        }))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    let members = app.get("/api/v1/members").await.json();
+    let roles: Vec<&str> = members["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter(|m| m["email"] == "new-rep@example.com")
+        .filter_map(|m| m["role"].as_str())
+        .collect();
+    assert_eq!(roles, ["sales-rep"]);
+    app.post("/api/v1/invitations", json!({ "role": "no-such-role" }))
+        .await
+        .problem(422, "validation-failed");
     let all = app.get("/api/v1/contacts").await.json();
     assert_eq!(all["data"].as_array().map(Vec::len), Some(2));
     assert!(

@@ -4,6 +4,8 @@
 //! the crate's verifier. Users are matched by verified e-mail address, or created just in time
 //! into the provider's workspace when it allows it.
 
+use std::time::Instant;
+
 use chrono::{TimeDelta, Utc};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
@@ -12,6 +14,7 @@ use openidconnect::{
 };
 use rapport_domain::ids::{UserId, WorkspaceId};
 use rapport_domain::policy::Role;
+use rapport_store::audit::INSTANCE;
 use rapport_store::{oidc as flows, users, workspaces};
 use serde_json::json;
 use uuid::Uuid;
@@ -22,6 +25,7 @@ use crate::config::OidcProvider;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::identity::sessions::{Opened, open};
+use crate::identity::throttle::ip_key;
 use crate::identity::{random_secret, secret_hash};
 
 /// How long a started sign-in may come back.
@@ -157,13 +161,34 @@ pub struct Callback<'a> {
 }
 
 /// Finishes a sign-in: checks state, browser binding and the ID token, finds or creates the
-/// user, and opens a session.
+/// user, and opens a session. Failures are throttled per client address and recorded as
+/// `auth.login_failed` in the instance's audit chain (no workspace is known yet).
 pub async fn finish(
     app: &App,
     ctx: &Ctx,
     name: &str,
     cb: &Callback<'_>,
 ) -> Result<Opened, AppError> {
+    let keys: Vec<String> = ctx.client.ip.iter().map(|ip| ip_key(ip)).collect();
+    if let Some(wait) = app.throttle.wait(&keys, Instant::now()) {
+        return Err(AppError::TooManyRequests {
+            detail: "too many failed sign-ins; wait before trying again".into(),
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    let result = complete(app, ctx, name, cb).await;
+    if let Err(AppError::Unauthenticated(reason)) = &result {
+        app.throttle.failure(&keys, Instant::now());
+        let event = Event::plain("auth.login_failed")
+            .with(json!({ "method": "oidc", "provider": name, "reason": reason }));
+        if let Err(e) = audit::record_alone(&app.db, INSTANCE, ctx, event).await {
+            tracing::error!(error = %e, "could not record a failed sign-in");
+        }
+    }
+    result
+}
+
+async fn complete(app: &App, ctx: &Ctx, name: &str, cb: &Callback<'_>) -> Result<Opened, AppError> {
     let p = provider(app, name)?;
     if let Some(e) = cb.error {
         return Err(failed(format!("the provider answered {e}")));

@@ -79,7 +79,7 @@ pub async fn complete_setup(
     }
     let place = Placement {
         workspace: Workspace::Named(workspace.to_owned()),
-        role: Role::Owner,
+        role: Role::Owner.as_str().into(),
     };
     let created = users::create_in(app, &mut tx, ctx, user, &place).await?;
     tx.commit().await?;
@@ -91,23 +91,35 @@ pub async fn complete_setup(
 pub struct Invitation {
     /// The secret, shown this once.
     pub secret: String,
-    /// The role the invitee gets.
-    pub role: Role,
+    /// The role the invitee gets (built-in or custom).
+    pub role: String,
     /// Only this address may accept, when set.
     pub email: Option<String>,
     /// When it expires.
     pub expires_at: DateTime<Utc>,
 }
 
-/// Invites someone into the caller's workspace with `role` (never above the caller's own).
+/// Invites someone into the caller's workspace with `role`, a built-in or custom role (never
+/// above the caller's own; custom roles rank as member).
 pub async fn invite(
     app: &App,
     ctx: &Ctx,
     email: Option<&str>,
-    role: Role,
+    role: &str,
 ) -> Result<Invitation, AppError> {
     authorize(app, ctx, Action::Manage, Resource::Members).await?;
-    if !ctx.principal.role.may_grant(role) {
+    if !crate::identity::roles::exists(app, ctx.workspace_id, role).await? {
+        return Err(AppError::Validation(vec![
+            rapport_domain::validation::FieldError {
+                pointer: "/role".into(),
+                code: "invalid_choice".into(),
+                message: "owner, admin, manager, member, viewer or one of this workspace's roles"
+                    .into(),
+            },
+        ]));
+    }
+    let rank = Role::parse(role).unwrap_or(Role::Member);
+    if !ctx.principal.role.may_grant(rank) {
         return Err(AppError::Forbidden(format!(
             "the {} role may not invite an {role}",
             ctx.principal.role
@@ -127,7 +139,7 @@ pub async fn invite(
             token_hash: &secret_hash(&secret),
             purpose: INVITE,
             workspace_id: Some(ctx.workspace_id),
-            role: Some(role.as_str()),
+            role: Some(role),
             email: email.as_deref(),
             created_by: by,
             now,
@@ -136,13 +148,13 @@ pub async fn invite(
     )
     .await?;
     let event = Event::plain("members.invite").with(json!({
-        "role": role.as_str(), "email": email, "expires_at": expires_at,
+        "role": role, "email": email, "expires_at": expires_at,
     }));
     audit::record(&mut tx, ctx, event).await?;
     tx.commit().await?;
     Ok(Invitation {
         secret,
-        role,
+        role: role.to_owned(),
         email,
         expires_at,
     })
@@ -170,14 +182,18 @@ pub async fn accept_invite(
             "this invitation is for another e-mail address".into(),
         ));
     }
-    let (Some(ws), Some(role)) = (
-        link.workspace_id,
-        link.role.as_deref().and_then(Role::parse),
-    ) else {
+    let (Some(ws), Some(role)) = (link.workspace_id, link.role) else {
         return Err(AppError::Internal(
             "invitation without workspace or role".into(),
         ));
     };
+    if !crate::identity::roles::exists(app, WorkspaceId(ws), &role).await? {
+        return Err(AppError::Conflict {
+            code: "role_gone",
+            detail: format!("the role {role} this invitation carries no longer exists"),
+            existing_id: None,
+        });
+    }
     let place = Placement {
         workspace: Workspace::Existing(WorkspaceId(ws)),
         role,

@@ -3,7 +3,6 @@
 
 use chrono::Utc;
 use rapport_domain::ids::{UserId, WorkspaceId};
-use rapport_domain::policy::Role;
 use rapport_domain::validation::FieldError;
 use rapport_domain::values::EmailAddress;
 use rapport_store::{StoreError, Tx, sessions, tokens, users, workspaces};
@@ -43,8 +42,9 @@ pub enum Workspace {
 pub struct Placement {
     /// The workspace.
     pub workspace: Workspace,
-    /// Their role there.
-    pub role: Role,
+    /// Their role there: a built-in role's name or one of the workspace's custom roles
+    /// (the caller checks it exists).
+    pub role: String,
 }
 
 /// What was created.
@@ -157,7 +157,7 @@ pub async fn create_in(
         }
         Err(e) => return Err(e.into()),
     }
-    users::put_membership(tx, workspace_id, user_id, place.role.as_str()).await?;
+    users::put_membership(tx, workspace_id, user_id, &place.role).await?;
     let mut actor = ctx.clone();
     actor.workspace_id = workspace_id;
     if new_workspace {
@@ -172,7 +172,7 @@ pub async fn create_in(
     audit::record(
         tx,
         &actor,
-        Event::on("users.create", "users", &user_id).with(json!({ "role": place.role.as_str() })),
+        Event::on("users.create", "users", &user_id).with(json!({ "role": place.role })),
     )
     .await?;
     Ok(Created {

@@ -79,7 +79,7 @@ pub async fn user(config: Config, action: UserAction) -> anyhow::Result<()> {
                 },
                 &Placement {
                     workspace: Workspace::Named(workspace.clone()),
-                    role,
+                    role: role.as_str().into(),
                 },
             )
             .await
