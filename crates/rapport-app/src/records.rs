@@ -93,10 +93,8 @@ fn check_personal<O: Object>(ctx: &Ctx, body: &Value) -> Result<(), AppError> {
     if ctx.principal.pii_read() {
         return Ok(());
     }
-    let touched = O::SCHEMA
-        .sensitive
-        .iter()
-        .find(|k| body.get(**k).is_some_and(|v| !v.is_null()));
+    // Even `null` counts: in a merge patch it erases the field.
+    let touched = O::SCHEMA.sensitive.iter().find(|k| body.get(**k).is_some());
     match touched {
         Some(k) => Err(AppError::Forbidden(format!(
             "the {} role may not see or change personal fields ({k})",
@@ -147,12 +145,15 @@ async fn live_for_write<O: Object>(
     ctx: &Ctx,
     id: Uuid,
     if_match: Option<i64>,
+    reach: Option<&[Uuid]>,
 ) -> Result<O, AppError> {
     let Some((current, false)) =
         records::find_for_write::<O::Table>(tx, ctx.workspace_id, id).await?
     else {
         return Err(AppError::NotFound);
     };
+    // Reach first: a stale If-Match must not confirm that an out-of-reach record exists.
+    reachable(&current, reach)?;
     match if_match {
         Some(v) if v != current.version() => Err(AppError::PreconditionFailed {
             current_version: current.version(),
@@ -260,11 +261,8 @@ pub async fn update<O: Object>(
     let reach = reach(app, ctx).await?;
     for _ in 0..RETRIES {
         let mut tx = app.db.begin().await?;
-        let current = live_for_write::<O>(&mut tx, ctx, id, if_match).await?;
+        let current = live_for_write::<O>(&mut tx, ctx, id, if_match, reach.as_deref()).await?;
         let before = to_json(current.fields())?;
-        if !within(&before, reach.as_deref()) {
-            return Err(AppError::NotFound);
-        }
         let mut doc = before.clone();
         merge_patch::apply(&mut doc, &patch);
         if !within(&doc, reach.as_deref()) {
@@ -314,8 +312,7 @@ pub async fn delete<O: Object>(
     allow::<O>(app, ctx, Action::Delete).await?;
     let reach = reach(app, ctx).await?;
     let mut tx = app.db.begin().await?;
-    let current = live_for_write::<O>(&mut tx, ctx, id, if_match).await?;
-    reachable(&current, reach.as_deref())?;
+    let current = live_for_write::<O>(&mut tx, ctx, id, if_match, reach.as_deref()).await?;
     let now = time::now_millis();
     records::set_deleted::<O::Table>(
         &mut tx,

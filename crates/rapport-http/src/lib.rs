@@ -1,5 +1,6 @@
 //! Rapport's HTTP face: the axum router, middleware (ids, logs, metrics, limits, security
-//! headers), problem details, the JSON API handlers, operations endpoints and OpenAPI.
+//! headers), problem details, the JSON API handlers, operations endpoints, OpenAPI, and the
+//! server-rendered pages.
 
 pub mod api;
 pub mod extract;
@@ -8,6 +9,7 @@ pub mod middleware;
 pub mod problem;
 pub mod router;
 pub mod state;
+pub mod ui;
 
 pub use router::build;
 pub use state::{AppState, BuildInfo};

@@ -164,3 +164,13 @@ pub async fn teammates(db: &Db, ws: WorkspaceId, user: UserId) -> Result<Vec<Uui
     }
     Ok(ids)
 }
+
+/// Takes a user out of every team of the workspace (they left it).
+pub async fn remove_user(tx: &mut Tx, ws: WorkspaceId, user: UserId) -> Result<u64, StoreError> {
+    let q = Query::delete()
+        .from_table(n("team_members"))
+        .and_where(col("workspace_id").eq(ws.0))
+        .and_where(col("user_id").eq(user.0))
+        .to_owned();
+    Ok(tx.execute(&q).await?)
+}

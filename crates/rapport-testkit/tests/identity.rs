@@ -1102,6 +1102,48 @@ async fn a_workspace_can_require_a_second_factor_of_every_member(b: Backend) {
     assert_eq!(events["data"][0]["details"]["require_mfa"]["after"], true);
 }
 
+async fn the_setup_link_opens_a_self_contained_page(b: Backend) {
+    let app = TestApp::without_users(b).await;
+    let page = app.request(Method::GET, "/setup").anonymous().send().await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html"))
+    );
+    let csp = page
+        .header("content-security-policy")
+        .expect("CSP")
+        .to_owned();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let html = page.text();
+    assert!(
+        html.contains("<script src=\"/assets/setup.js\"></script>"),
+        "{html}"
+    );
+    assert!(html.contains("for=\"password\"") && html.contains("autocomplete=\"new-password\""));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no other host"
+    );
+    let script = app
+        .request(Method::GET, "/assets/setup.js")
+        .anonymous()
+        .send()
+        .await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(
+        script
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("text/javascript"))
+    );
+    let js = script.text();
+    // The token is read from the fragment and posted to the setup endpoint.
+    assert!(
+        js.contains("window.location.hash") && js.contains("/api/v1/setup"),
+        "{js}"
+    );
+}
+
 both_backends!(
     passwords_are_argon2id_with_the_asvs_parameters,
     weak_passwords_and_bad_addresses_are_refused_with_every_reason,
@@ -1123,6 +1165,7 @@ both_backends!(
     changing_the_password_needs_the_current_one_and_ends_sessions,
     metrics_take_the_static_token_or_an_admin_token_only,
     a_secret_shown_once_is_never_kept_for_idempotent_replay,
+    the_setup_link_opens_a_self_contained_page,
     totp_codes_work_once_and_recovery_codes_stand_in,
     a_workspace_can_require_a_second_factor_of_every_member,
 );

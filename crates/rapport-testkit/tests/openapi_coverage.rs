@@ -86,8 +86,11 @@ const WITH_BODY: &[(&str, &str)] = &[
     ("post", "/api/v1/teams"),
 ];
 
-/// Routes that serve the documentation itself (not part of the API they document).
+/// Routes that serve the documentation itself (not part of the API they document) and the
+/// server-rendered pages.
 const DOCS_ROUTES: &[&str] = &[
+    "/setup",
+    "/assets/setup.js",
     "/api/openapi.json",
     "/api/docs",
     "/api/docs/",

@@ -133,6 +133,25 @@ async fn a_custom_role_limits_actions_hides_personal_fields_and_reaches_own_reco
     )
     .await
     .problem(404, "not-found");
+    // A stale If-Match on someone else's record still answers 404, not 412.
+    let res = app
+        .request(Method::PATCH, &format!("/api/v1/contacts/{theirs_id}"))
+        .bearer(&rep.token)
+        .header("if-match", "\"999\"")
+        .json(&json!({ "title": "x" }))
+        .send()
+        .await;
+    res.problem(404, "not-found");
+    // Erasing personal fields with null is writing them.
+    as_user(
+        &app,
+        &rep,
+        Method::PATCH,
+        &format!("/api/v1/contacts/{mine_id}"),
+        Some(json!({ "emails": null })),
+    )
+    .await
+    .problem(403, "forbidden");
     let res = as_user(
         &app,
         &rep,

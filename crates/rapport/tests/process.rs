@@ -595,12 +595,11 @@ async fn first_start_prints_a_setup_token_that_creates_the_owner() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut lines = BufReader::new(stderr).lines();
-        let mut saw_intro = false;
         while let Some(Ok(line)) = lines.next() {
-            if line.contains("one-time setup token") {
-                saw_intro = true;
-            } else if saw_intro && !line.trim().is_empty() {
-                let _ = tx.send(line.trim().to_owned());
+            if let Some((_, token)) = line.split_once("/setup#token=")
+                && line.trim_start().starts_with("http://127.0.0.1:")
+            {
+                let _ = tx.send(token.trim().to_owned());
                 return;
             }
         }

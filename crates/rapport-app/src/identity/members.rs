@@ -101,6 +101,8 @@ pub async fn remove(app: &App, ctx: &Ctx, user: UserId) -> Result<(), AppError> 
         return Err(last_owner());
     }
     users::remove_membership(&mut tx, ctx.workspace_id, user).await?;
+    // Out of the workspace, out of its teams: a later return starts with no team reach.
+    rapport_store::teams::remove_user(&mut tx, ctx.workspace_id, user).await?;
     let event =
         Event::on("members.remove", "members", &user).with(json!({ "role": role.as_str() }));
     audit::record(&mut tx, ctx, event).await?;

@@ -89,14 +89,15 @@ async fn print_setup_link(app: &App, local: SocketAddr) -> anyhow::Result<()> {
         valid_hours = hours,
         "no account exists yet: a one-time setup link was printed on the terminal"
     );
-    // The web page for this link comes with the web UI; until then the link is used through
-    // the API (or the CLI), which the message spells out.
     eprintln!(
-        "\nNo account exists yet. Within {hours} h, create the first owner and workspace with this \
-         one-time setup token:\n\n  {secret}\n\n  curl -X POST http://{local}/api/v1/setup \
-         -H 'Content-Type: application/json' \\\n    -d '{{\"token\":\"{secret}\",\
+        "\nNo account exists yet. Within {hours} h, open this one-time setup link to create the \
+         first owner and workspace:\n\n  http://{local}/setup#token={secret}\n\n\
+         (behind a proxy: {public}/setup#token={secret})\n\n\
+         or use the token with the API: curl -X POST http://{local}/api/v1/setup \
+         -H 'Content-Type: application/json' -d '{{\"token\":\"{secret}\",\
          \"email\":\"you@example.com\",\"password\":\"at least 12 characters\",\"workspace\":\"Acme\"}}'\n\n\
-         or from a shell: rapport user create --email E --password-file F --workspace NAME --role owner\n"
+         or from a shell: rapport user create --email E --password-file F --workspace NAME --role owner\n",
+        public = app.config.server.public_url.trim_end_matches('/'),
     );
     Ok(())
 }
