@@ -838,3 +838,79 @@ async fn cli_audit_prune_needs_a_key_and_leaves_a_chain_that_verifies() {
     assert_eq!(out.status.code(), Some(1), "another key: {report}");
     assert!(report.contains("BROKEN at the checkpoint"), "{report}");
 }
+
+/// Starts `serve` on a fresh SQLite file; returns the child, its address and the setup link it
+/// printed.
+fn serve_until_setup_link(dir: &Path) -> (Child, SocketAddr, String) {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir)
+        .env_clear()
+        .env("RAPPORT_SERVER__LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let addr = wait_for_listening(&mut child, Arc::default());
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let line = line.trim();
+            if line.starts_with("http://127.0.0.1:") && line.contains("/setup#token=") {
+                let _ = tx.send(line.to_owned());
+            }
+        }
+    });
+    let link = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a setup link on stderr");
+    (child, addr, link)
+}
+
+#[tokio::test]
+async fn the_setup_link_works_in_a_real_browser() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").exists()
+            && Path::new("/usr/bin/chromium").exists(),
+        "run `npm ci` in tests/e2e and install Debian's chromium (the CI script does both)"
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut child, addr, link) = serve_until_setup_link(dir.path());
+    let password = "plum tree under the old bridge";
+    let out = Command::new("node")
+        .arg("setup.mjs")
+        .arg(&link)
+        .arg("founder@example.com")
+        .arg(password)
+        .current_dir(&e2e)
+        .output()
+        .expect("node");
+    assert!(
+        out.status.success(),
+        "browser: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The account the page created logs in; the link does not work twice.
+    let http = client();
+    let res = http
+        .post(format!("http://{addr}/api/v1/auth/login"))
+        .json(&json!({ "email": "founder@example.com", "password": password }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200);
+    let again = Command::new("node")
+        .arg("setup.mjs")
+        .arg(&link)
+        .arg("second@example.com")
+        .arg(password)
+        .current_dir(&e2e)
+        .output()
+        .expect("node");
+    assert!(!again.status.success(), "a used link must fail");
+    let _ = child.kill();
+    let _ = child.wait();
+}
