@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::{UserId, WorkspaceId};
-use sea_query::{ExprTrait, JoinType, Query};
+use sea_query::{ExprTrait, Query};
 use uuid::Uuid;
 
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
-use crate::sql::{built, col, n, tcol};
+use crate::sql::{built, col, n, tcol, with_owner};
 
 /// A new session.
 #[derive(Debug, Clone)]
@@ -97,57 +97,17 @@ pub async fn insert(tx: &mut Tx, s: &NewSession<'_>) -> Result<(), StoreError> {
 /// The session with this id digest, its user and their current role; `None` when the session,
 /// the user or the membership is gone.
 pub async fn find(db: &Db, id_hash: &str) -> Result<Option<SessionAuth>, StoreError> {
-    let q = Query::select()
-        .expr_as(tcol("s", "user_id"), n("user_id"))
+    let mut q = Query::select();
+    q.expr_as(tcol("s", "user_id"), n("user_id"))
         .expr_as(tcol("s", "workspace_id"), n("workspace_id"))
-        .expr_as(tcol("m", "role"), n("role"))
         .expr_as(tcol("s", "csrf_token"), n("csrf_token"))
         .expr_as(tcol("s", "created_at"), n("created_at"))
         .expr_as(tcol("s", "last_seen_at"), n("last_seen_at"))
         .expr_as(tcol("s", "expires_at"), n("expires_at"))
-        .expr_as(tcol("s", "reauthenticated_at"), n("reauthenticated_at"))
-        .expr_as(tcol("u", "disabled_at"), n("disabled_at"))
-        .expr_as(tcol("w", "require_mfa"), n("require_mfa"))
-        .expr_as(tcol("ut", "confirmed_at"), n("mfa_confirmed_at"))
-        .expr_as(
-            sea_query::Expr::exists(
-                Query::select()
-                    .expr(sea_query::Expr::val(1))
-                    .from(n("passkeys"))
-                    .and_where(tcol("passkeys", "user_id").equals((n("s"), n("user_id"))))
-                    .to_owned(),
-            ),
-            n("has_passkey"),
-        )
-        .from_as(n("sessions"), n("s"))
-        .join_as(
-            JoinType::InnerJoin,
-            n("workspaces"),
-            n("w"),
-            tcol("w", "id").equals((n("s"), n("workspace_id"))),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            n("user_totp"),
-            n("ut"),
-            tcol("ut", "user_id").equals((n("s"), n("user_id"))),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            n("users"),
-            n("u"),
-            tcol("u", "id").equals((n("s"), n("user_id"))),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            n("memberships"),
-            n("m"),
-            tcol("m", "user_id")
-                .equals((n("s"), n("user_id")))
-                .and(tcol("m", "workspace_id").equals((n("s"), n("workspace_id")))),
-        )
-        .and_where(tcol("s", "id_hash").eq(id_hash))
-        .to_owned();
+        .expr_as(tcol("s", "reauthenticated_at"), n("reauthenticated_at"));
+    q.from_as(n("sessions"), n("s"));
+    with_owner(&mut q, "s");
+    q.and_where(tcol("s", "id_hash").eq(id_hash));
     db.fetch_optional(&q).await
 }
 

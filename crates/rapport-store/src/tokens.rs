@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::{UserId, WorkspaceId};
-use sea_query::{ExprTrait, JoinType, Order, Query};
+use sea_query::{ExprTrait, Order, Query};
 use uuid::Uuid;
 
 use crate::db::{Db, Tx};
 use crate::error::StoreError;
-use crate::sql::{built, col, n, tcol};
+use crate::sql::{built, col, n, tcol, with_owner};
 
 /// A token as listed (never the secret).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -114,57 +114,17 @@ pub async fn insert(tx: &mut Tx, t: &NewToken<'_>) -> Result<(), StoreError> {
 /// The token with this digest, its user's state and role; `None` when the token is unknown or
 /// its user is no longer a member of its workspace.
 pub async fn find_by_hash(db: &Db, token_hash: &str) -> Result<Option<TokenAuth>, StoreError> {
-    let q = Query::select()
-        .expr_as(tcol("t", "id"), n("id"))
+    let mut q = Query::select();
+    q.expr_as(tcol("t", "id"), n("id"))
         .expr_as(tcol("t", "workspace_id"), n("workspace_id"))
         .expr_as(tcol("t", "user_id"), n("user_id"))
-        .expr_as(tcol("m", "role"), n("role"))
         .expr_as(tcol("t", "scopes"), n("scopes"))
         .expr_as(tcol("t", "expires_at"), n("expires_at"))
         .expr_as(tcol("t", "last_used_at"), n("last_used_at"))
-        .expr_as(tcol("t", "revoked_at"), n("revoked_at"))
-        .expr_as(tcol("u", "disabled_at"), n("disabled_at"))
-        .expr_as(tcol("w", "require_mfa"), n("require_mfa"))
-        .expr_as(tcol("ut", "confirmed_at"), n("mfa_confirmed_at"))
-        .expr_as(
-            sea_query::Expr::exists(
-                Query::select()
-                    .expr(sea_query::Expr::val(1))
-                    .from(n("passkeys"))
-                    .and_where(tcol("passkeys", "user_id").equals((n("t"), n("user_id"))))
-                    .to_owned(),
-            ),
-            n("has_passkey"),
-        )
-        .from_as(n("api_tokens"), n("t"))
-        .join_as(
-            JoinType::InnerJoin,
-            n("workspaces"),
-            n("w"),
-            tcol("w", "id").equals((n("t"), n("workspace_id"))),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            n("user_totp"),
-            n("ut"),
-            tcol("ut", "user_id").equals((n("t"), n("user_id"))),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            n("users"),
-            n("u"),
-            tcol("u", "id").equals((n("t"), n("user_id"))),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            n("memberships"),
-            n("m"),
-            tcol("m", "user_id")
-                .equals((n("t"), n("user_id")))
-                .and(tcol("m", "workspace_id").equals((n("t"), n("workspace_id")))),
-        )
-        .and_where(tcol("t", "token_hash").eq(token_hash))
-        .to_owned();
+        .expr_as(tcol("t", "revoked_at"), n("revoked_at"));
+    q.from_as(n("api_tokens"), n("t"));
+    with_owner(&mut q, "t");
+    q.and_where(tcol("t", "token_hash").eq(token_hash));
     db.fetch_optional(&q).await
 }
 

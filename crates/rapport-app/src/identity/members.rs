@@ -55,23 +55,7 @@ pub async fn set_role(
     role_name: &str,
 ) -> Result<MemberRow, AppError> {
     authorize(app, ctx, Action::Manage, Resource::Members).await?;
-    if !crate::identity::roles::exists(app, ctx.workspace_id, role_name).await? {
-        return Err(AppError::Validation(vec![
-            rapport_domain::validation::FieldError {
-                pointer: "/role".into(),
-                code: "invalid_choice".into(),
-                message: "owner, admin, manager, member, viewer or one of this workspace's roles"
-                    .into(),
-            },
-        ]));
-    }
-    let role = rank(role_name);
-    if !ctx.principal.role.may_grant(role) {
-        return Err(AppError::Forbidden(format!(
-            "the {} role may not grant {role_name}",
-            ctx.principal.role
-        )));
-    }
+    crate::identity::roles::grantable(app, ctx, role_name).await?;
     let mut tx = app.db.begin().await?;
     let (member, before) = target(&mut tx, ctx, user).await?;
     if member.role == role_name {

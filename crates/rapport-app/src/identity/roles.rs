@@ -127,6 +127,27 @@ pub async fn exists(app: &App, ws: WorkspaceId, name: &str) -> Result<bool, AppE
     Ok(Role::parse(name).is_some() || roles::find(&app.db, ws, name).await?.is_some())
 }
 
+/// Checks that the caller may give `name` to someone: it must exist in the workspace (422) and
+/// rank no higher than the caller's own role (403; custom roles rank as `member`). Returns its
+/// rank.
+pub async fn grantable(app: &App, ctx: &Ctx, name: &str) -> Result<Role, AppError> {
+    if !exists(app, ctx.workspace_id, name).await? {
+        return Err(AppError::Validation(vec![field(
+            "/role".into(),
+            "invalid_choice",
+            "owner, admin, manager, member, viewer or one of this workspace's roles".into(),
+        )]));
+    }
+    let rank = Role::parse(name).unwrap_or(Role::Member);
+    if !ctx.principal.role.may_grant(rank) {
+        return Err(AppError::Forbidden(format!(
+            "the {} role may not grant {name}",
+            ctx.principal.role
+        )));
+    }
+    Ok(rank)
+}
+
 /// The workspace's custom roles with their definitions.
 pub async fn list(app: &App, ctx: &Ctx) -> Result<Vec<(String, Definition)>, AppError> {
     authorize(app, ctx, Action::Read, Resource::Members).await?;

@@ -108,23 +108,7 @@ pub async fn invite(
     role: &str,
 ) -> Result<Invitation, AppError> {
     authorize(app, ctx, Action::Manage, Resource::Members).await?;
-    if !crate::identity::roles::exists(app, ctx.workspace_id, role).await? {
-        return Err(AppError::Validation(vec![
-            rapport_domain::validation::FieldError {
-                pointer: "/role".into(),
-                code: "invalid_choice".into(),
-                message: "owner, admin, manager, member, viewer or one of this workspace's roles"
-                    .into(),
-            },
-        ]));
-    }
-    let rank = Role::parse(role).unwrap_or(Role::Member);
-    if !ctx.principal.role.may_grant(rank) {
-        return Err(AppError::Forbidden(format!(
-            "the {} role may not invite an {role}",
-            ctx.principal.role
-        )));
-    }
+    crate::identity::roles::grantable(app, ctx, role).await?;
     let email = email.map(stored_users::email_key);
     let secret = random_secret();
     let now = Utc::now();
