@@ -581,32 +581,12 @@ fn version_names_the_commit() {
 #[tokio::test]
 async fn first_start_prints_a_setup_token_that_creates_the_owner() {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .current_dir(dir.path())
-        .env_clear()
-        .env("RAPPORT_SERVER__LISTEN", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start");
-    let addr = wait_for_listening(&mut child, Arc::default());
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stderr).lines();
-        while let Some(Ok(line)) = lines.next() {
-            if let Some((_, token)) = line.split_once("/setup#token=")
-                && line.trim_start().starts_with("http://127.0.0.1:")
-            {
-                let _ = tx.send(token.trim().to_owned());
-                return;
-            }
-        }
-    });
-    let token = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("a setup token on stderr");
+    let (server, link) = serve_until_setup_link(dir.path());
+    let addr = server.addr;
+    let token = link
+        .split_once("#token=")
+        .map(|(_, t)| t.to_owned())
+        .expect("token in the link");
     assert!(!token.contains(' '), "{token}");
     let http = client();
     let res = http
@@ -626,8 +606,6 @@ async fn first_start_prints_a_setup_token_that_creates_the_owner() {
         .await
         .expect("login");
     assert_eq!(res.status(), 200);
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[tokio::test]
@@ -841,7 +819,7 @@ async fn cli_audit_prune_needs_a_key_and_leaves_a_chain_that_verifies() {
 
 /// Starts `serve` on a fresh SQLite file; returns the child, its address and the setup link it
 /// printed.
-fn serve_until_setup_link(dir: &Path) -> (Child, SocketAddr, String) {
+fn serve_until_setup_link(dir: &Path) -> (Server, String) {
     let mut child = Command::new(BIN)
         .arg("serve")
         .current_dir(dir)
@@ -865,7 +843,13 @@ fn serve_until_setup_link(dir: &Path) -> (Child, SocketAddr, String) {
     let link = rx
         .recv_timeout(Duration::from_secs(10))
         .expect("a setup link on stderr");
-    (child, addr, link)
+    // Owned by a Server, the process is stopped even when an assertion fails.
+    let server = Server {
+        child,
+        addr,
+        log: Arc::default(),
+    };
+    (server, link)
 }
 
 #[tokio::test]
@@ -877,7 +861,8 @@ async fn the_setup_link_works_in_a_real_browser() {
         "run `npm ci` in tests/e2e and install Debian's chromium (the CI script does both)"
     );
     let dir = tempfile::tempdir().expect("tmp");
-    let (mut child, addr, link) = serve_until_setup_link(dir.path());
+    let (server, link) = serve_until_setup_link(dir.path());
+    let addr = server.addr;
     let password = "plum tree under the old bridge";
     let out = Command::new("node")
         .arg("setup.mjs")
@@ -911,6 +896,4 @@ async fn the_setup_link_works_in_a_real_browser() {
         .output()
         .expect("node");
     assert!(!again.status.success(), "a used link must fail");
-    let _ = child.kill();
-    let _ = child.wait();
 }

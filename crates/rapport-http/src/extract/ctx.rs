@@ -247,3 +247,72 @@ impl FromRequestParts<AppState> for AnonymousCtx {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Request;
+
+    use super::*;
+
+    fn parts(peer: &str, forwarded: Option<&str>) -> Parts {
+        let mut req = Request::builder().uri("/api/v1/contacts");
+        if let Some(f) = forwarded {
+            req = req.header("x-forwarded-for", f);
+        }
+        let (mut parts, ()) = req.body(()).unwrap().into_parts();
+        parts
+            .extensions
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        parts
+    }
+
+    fn config(trusted: &[&str]) -> Config {
+        let mut c = Config::default();
+        c.server.trusted_proxies = trusted.iter().map(|s| (*s).to_owned()).collect();
+        c
+    }
+
+    #[test]
+    fn the_peer_is_the_client_unless_it_is_a_trusted_proxy() {
+        let forged = Some("6.6.6.6");
+        assert_eq!(
+            client_ip(&parts("203.0.113.7:5000", forged), &config(&[])),
+            Some("203.0.113.7".parse().unwrap()),
+            "an untrusted peer's X-Forwarded-For is ignored"
+        );
+        assert_eq!(
+            client_ip(
+                &parts("10.0.0.2:5000", Some("6.6.6.6, 198.51.100.9")),
+                &config(&["10.0.0.2"])
+            ),
+            Some("198.51.100.9".parse().unwrap()),
+            "behind a trusted proxy, the nearest address it reports"
+        );
+        assert_eq!(
+            client_ip(
+                &parts("10.0.0.2:5000", Some("198.51.100.9, 10.0.0.3")),
+                &config(&["10.0.0.2", "10.0.0.3"])
+            ),
+            Some("198.51.100.9".parse().unwrap()),
+            "chains of trusted proxies are skipped"
+        );
+    }
+
+    #[test]
+    fn credentials_in_the_query_string_are_refused() {
+        for query in ["access_token=abc", "x=1&TOKEN=abc", "q=rpt_abc"] {
+            let (parts, ()) = Request::builder()
+                .uri(format!("/api/v1/contacts?{query}"))
+                .body(())
+                .unwrap()
+                .into_parts();
+            assert!(refuse_credentials_in_url(&parts).is_err(), "{query}");
+        }
+        let (parts, ()) = Request::builder()
+            .uri("/api/v1/contacts?filter=first_name%20eq%20%22Ana%22")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert!(refuse_credentials_in_url(&parts).is_ok());
+    }
+}
