@@ -14,6 +14,7 @@ pub mod identity;
 pub mod lists;
 pub mod policy;
 pub mod records;
+pub mod references;
 pub mod search;
 pub mod secret;
 

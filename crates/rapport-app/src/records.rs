@@ -43,6 +43,29 @@ pub trait Object: Record {
         own: Uuid,
     ) -> impl Future<Output = Result<(), AppError>> + Send;
 
+    /// Sets what the server derives before a write (a deal's `closed_at`, a case's SLA due
+    /// time), after the checks; `before` is the stored record an update starts from.
+    fn settle(
+        tx: &mut Tx,
+        ctx: &Ctx,
+        before: Option<&Self>,
+        record: &mut Self,
+    ) -> impl Future<Output = Result<(), AppError>> + Send {
+        let _ = (tx, ctx, before, record);
+        async { Ok(()) }
+    }
+
+    /// Writes what follows a stored change in the same transaction (a deal's stage history).
+    fn after_write(
+        tx: &mut Tx,
+        ctx: &Ctx,
+        before: Option<&Self>,
+        record: &Self,
+    ) -> impl Future<Output = Result<(), AppError>> + Send {
+        let _ = (tx, ctx, before, record);
+        async { Ok(()) }
+    }
+
     /// Explains a write the database refused (a race the checks could not see).
     fn explain(
         app: &App,
@@ -72,19 +95,20 @@ pub(crate) async fn reach(app: &App, ctx: &Ctx) -> Result<Option<Vec<Uuid>>, App
     })
 }
 
-/// The `owner_id` of a record's fields as JSON.
-fn owner_in(fields: &Value) -> Option<Uuid> {
+/// The owner of a record's fields as JSON, read from the object's owner field.
+fn owner_in(fields: &Value, key: &str) -> Option<Uuid> {
     fields
-        .get("owner_id")
+        .get(key)
         .and_then(Value::as_str)
         .and_then(|s| Uuid::parse_str(s).ok())
 }
 
-/// Whether a record (its fields as JSON) is within reach.
-pub(crate) fn within(fields: &Value, reach: Option<&[Uuid]>) -> bool {
-    match reach {
-        None => true,
-        Some(owners) => owner_in(fields).is_some_and(|o| owners.contains(&o)),
+/// Whether a record (its fields as JSON) of this object is within reach; objects without an
+/// owner field are shared configuration and always are.
+pub(crate) fn within(schema: &ObjectSchema, fields: &Value, reach: Option<&[Uuid]>) -> bool {
+    match (reach, schema.owner) {
+        (None, _) | (_, None) => true,
+        (Some(owners), Some(key)) => owner_in(fields, key).is_some_and(|o| owners.contains(&o)),
     }
 }
 
@@ -106,16 +130,16 @@ fn check_personal<O: Object>(ctx: &Ctx, body: &Value) -> Result<(), AppError> {
 
 /// A record out of reach answers like a missing one: its existence is not revealed.
 fn reachable<O: Object>(record: &O, reach: Option<&[Uuid]>) -> Result<(), AppError> {
-    if within(&to_json(record.fields())?, reach) {
+    if within(O::SCHEMA, &to_json(record.fields())?, reach) {
         Ok(())
     } else {
         Err(AppError::NotFound)
     }
 }
 
-fn owner_out_of_reach() -> AppError {
+fn owner_out_of_reach(key: &str) -> AppError {
     AppError::Validation(vec![FieldError {
-        pointer: "/owner_id".into(),
+        pointer: format!("/{key}"),
         code: "out_of_reach".into(),
         message: "your role only reaches records owned by you (or your teams)".into(),
     }])
@@ -167,31 +191,34 @@ async fn live_for_write<O: Object>(
 pub async fn create<O: Object>(app: &App, ctx: &Ctx, mut body: Value) -> Result<O, AppError> {
     allow::<O>(app, ctx, Action::Create).await?;
     check_personal::<O>(ctx, &body)?;
-    if let (Some(owners), Some(me), Some(map)) = (
+    if let (Some(owners), Some(me), Some(map), Some(key)) = (
         reach(app, ctx).await?,
         ctx.actor.user(),
         body.as_object_mut(),
+        O::SCHEMA.owner,
     ) {
         // A scoped role's new record is its own unless it names an owner it reaches.
-        match map.get("owner_id") {
+        match map.get(key) {
             None | Some(Value::Null) => {
-                map.insert("owner_id".into(), Value::String(me.to_string()));
+                map.insert(key.into(), Value::String(me.to_string()));
             }
             Some(Value::String(o)) if Uuid::parse_str(o).is_ok_and(|o| owners.contains(&o)) => {}
             Some(Value::String(o)) if Uuid::parse_str(o).is_ok() => {
-                return Err(owner_out_of_reach());
+                return Err(owner_out_of_reach(key));
             }
             Some(_) => {}
         }
     }
     let draft = O::parse(app, body).map_err(AppError::Validation)?;
-    let record = O::create(draft, time::now_millis());
+    let mut record = O::create(draft, time::now_millis());
     let mut tx = app.db.begin().await?;
     O::check(&mut tx, ctx, record.fields(), record.id()).await?;
+    O::settle(&mut tx, ctx, None, &mut record).await?;
     if let Err(e) = records::insert::<O::Table>(&mut tx, ctx.workspace_id, &record).await {
         drop(tx);
         return Err(O::explain(app, ctx, e, record.fields()).await);
     }
+    O::after_write(&mut tx, ctx, None, &record).await?;
     let action = action_name::<O>("create");
     let fields = audit::snapshot(&to_json(record.fields())?, O::SCHEMA.sensitive);
     let event = Event::on(&action, O::SCHEMA.name, &record.id())
@@ -212,12 +239,14 @@ pub async fn create_many<O: Object>(
     let mut tx = app.db.begin().await?;
     let mut out = Vec::with_capacity(drafts.len());
     for draft in drafts {
-        let record = O::create(draft, now);
+        let mut record = O::create(draft, now);
         O::check(&mut tx, ctx, record.fields(), record.id()).await?;
+        O::settle(&mut tx, ctx, None, &mut record).await?;
         if let Err(e) = records::insert::<O::Table>(&mut tx, ctx.workspace_id, &record).await {
             drop(tx);
             return Err(O::explain(app, ctx, e, record.fields()).await);
         }
+        O::after_write(&mut tx, ctx, None, &record).await?;
         out.push(record);
     }
     // One entry for the batch: a million-row import must not write a million diffs.
@@ -265,8 +294,8 @@ pub async fn update<O: Object>(
         let before = to_json(current.fields())?;
         let mut doc = before.clone();
         merge_patch::apply(&mut doc, &patch);
-        if !within(&doc, reach.as_deref()) {
-            return Err(owner_out_of_reach());
+        if !within(O::SCHEMA, &doc, reach.as_deref()) {
+            return Err(owner_out_of_reach(O::SCHEMA.owner.unwrap_or("owner_id")));
         }
         let draft = O::parse(app, doc).map_err(AppError::Validation)?;
         if &draft == current.fields() {
@@ -274,9 +303,11 @@ pub async fn update<O: Object>(
         }
         O::check(&mut tx, ctx, &draft, id).await?;
         let expected = current.version();
-        let next = current.revised(draft, time::now_millis());
+        let mut next = current.clone().revised(draft, time::now_millis());
+        O::settle(&mut tx, ctx, Some(&current), &mut next).await?;
         match records::update::<O::Table>(&mut tx, ctx.workspace_id, &next, expected).await {
             Ok(()) => {
+                O::after_write(&mut tx, ctx, Some(&current), &next).await?;
                 let action = action_name::<O>("update");
                 let changes = audit::diff(&before, &to_json(next.fields())?, O::SCHEMA.sensitive);
                 let event = Event::on(&action, O::SCHEMA.name, &id)
@@ -381,10 +412,10 @@ pub async fn list<O: Object>(app: &App, ctx: &Ctx, input: ListInput) -> Result<P
             ctx.principal.role_name()
         )));
     }
-    if let Some(owners) = reach(app, ctx).await? {
+    if let (Some(owners), Some(key)) = (reach(app, ctx).await?, O::SCHEMA.owner) {
         let field = O::SCHEMA
-            .field("owner_id")
-            .ok_or_else(|| AppError::Forbidden("this object has no owners to scope by".into()))?;
+            .field(key)
+            .ok_or_else(|| AppError::Internal(format!("{key} is not a filterable field")))?;
         req.restrict(TypedExpr::Cond(TypedCond {
             field,
             op: Op::In,

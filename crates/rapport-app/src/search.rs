@@ -2,6 +2,7 @@
 
 use rapport_domain::objects::{Company, Contact};
 use rapport_domain::policy::{Action, Resource};
+use rapport_domain::schema::{COMPANIES, CONTACTS};
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
 use rapport_store::records::find_many;
@@ -105,15 +106,15 @@ pub async fn search(
     };
     // Records out of the caller's record scope are left out.
     let reach = reach(app, ctx).await?;
-    let visible = |fields: Result<serde_json::Value, serde_json::Error>| {
-        fields.is_ok_and(|f| within(&f, reach.as_deref()))
+    let visible = |schema, fields: Result<serde_json::Value, serde_json::Error>| {
+        fields.is_ok_and(|f| within(schema, &f, reach.as_deref()))
     };
     let mut people =
         find_many::<ContactRow>(&app.db, ctx.workspace_id, &ids(search::CONTACT)).await?;
-    people.retain(|c| visible(serde_json::to_value(&c.fields)));
+    people.retain(|c| visible(&CONTACTS, serde_json::to_value(&c.fields)));
     let mut orgs =
         find_many::<CompanyRow>(&app.db, ctx.workspace_id, &ids(search::COMPANY)).await?;
-    orgs.retain(|c| visible(serde_json::to_value(&c.fields)));
+    orgs.retain(|c| visible(&COMPANIES, serde_json::to_value(&c.fields)));
     Ok(hits
         .iter()
         .filter_map(|h| match h.object_type.as_str() {

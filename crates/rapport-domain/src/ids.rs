@@ -51,3 +51,39 @@ id_type!(
     /// A user of Rapport (owner of records, actor of changes).
     UserId
 );
+id_type!(
+    /// A sales pipeline.
+    PipelineId
+);
+id_type!(
+    /// A stage of a pipeline.
+    StageId
+);
+id_type!(
+    /// A deal (an opportunity in a pipeline).
+    DealId
+);
+id_type!(
+    /// A lead (a prospect not yet qualified).
+    LeadId
+);
+id_type!(
+    /// An activity on the timeline (note, call, email, meeting).
+    ActivityId
+);
+id_type!(
+    /// A task.
+    TaskId
+);
+id_type!(
+    /// An appointment.
+    AppointmentId
+);
+id_type!(
+    /// A support case.
+    CaseId
+);
+id_type!(
+    /// A marketing campaign.
+    CampaignId
+);

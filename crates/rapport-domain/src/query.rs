@@ -335,6 +335,16 @@ fn scalar(
             let raw = text(lit)?;
             Scalar::Time(filter::dates::resolve_instant(&raw, now).map_err(|m| err(pos, m))?)
         }
+        FieldKind::Date => {
+            let raw = text(lit)?;
+            let date = match chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
+                Ok(d) => d,
+                Err(_) => filter::dates::resolve_instant(&raw, now)
+                    .map_err(|m| err(pos, format!("'{path}' takes a date (YYYY-MM-DD) or {m}")))?
+                    .date_naive(),
+            };
+            Scalar::Text(date.format("%Y-%m-%d").to_string())
+        }
     })
 }
 

@@ -30,6 +30,8 @@ pub enum FieldKind {
     Tags,
     /// A web domain: values are normalised like stored domains (`HTTPS://Acme.COM/` is `acme.com`).
     Domain,
+    /// A calendar date stored as `YYYY-MM-DD` text: a date or a relative date (`today`, `+30d`).
+    Date,
 }
 
 impl FieldKind {
@@ -42,7 +44,9 @@ impl FieldKind {
             FieldKind::Id | FieldKind::Enum(_) | FieldKind::Country | FieldKind::Currency => {
                 &[Eq, Ne, In, IsNull]
             }
-            FieldKind::Integer | FieldKind::MoneyAmount => &[Eq, Ne, Lt, Lte, Gt, Gte, In, IsNull],
+            FieldKind::Integer | FieldKind::MoneyAmount | FieldKind::Date => {
+                &[Eq, Ne, Lt, Lte, Gt, Gte, In, IsNull]
+            }
             FieldKind::Timestamp => &[Eq, Ne, Lt, Lte, Gt, Gte, IsNull, InPeriod],
             FieldKind::Email | FieldKind::Phone => &[Eq, In, StartsWith, IsNull],
             FieldKind::Tags => &[Contains, IsNull],
@@ -76,6 +80,9 @@ pub struct ObjectSchema {
     /// Filter and sort paths that read those personal fields: refused to roles without
     /// `pii_read`, so a filter cannot reveal what the answer hides.
     pub personal_paths: &'static [&'static str],
+    /// The field naming the user a record belongs to, which record scopes (own, team) test;
+    /// `None` for shared configuration (pipelines), which every role that may read it sees whole.
+    pub owner: Option<&'static str>,
 }
 
 impl ObjectSchema {
@@ -107,6 +114,9 @@ const fn f(path: &'static str, kind: FieldKind, sortable: bool) -> FieldSpec {
     }
 }
 
+/// Every object stored as records, by its API name: what roles and token scopes may name.
+pub const RECORD_OBJECTS: &[&str] = &["contacts", "companies", "pipelines", "deals"];
+
 /// Lifecycle stages as filter values.
 pub const LIFECYCLE_STAGES: &[&str] = &[
     "subscriber",
@@ -120,6 +130,7 @@ pub const LIFECYCLE_STAGES: &[&str] = &[
 /// Contacts.
 pub static CONTACTS: ObjectSchema = ObjectSchema {
     name: "contacts",
+    owner: Some("owner_id"),
     default_sort: "-created_at",
     sensitive: &["emails", "phones", "address", "notes"],
     personal_paths: &[
@@ -155,6 +166,7 @@ pub static CONTACTS: ObjectSchema = ObjectSchema {
 /// Companies.
 pub static COMPANIES: ObjectSchema = ObjectSchema {
     name: "companies",
+    owner: Some("owner_id"),
     default_sort: "-created_at",
     sensitive: &[],
     personal_paths: &[],
@@ -173,6 +185,54 @@ pub static COMPANIES: ObjectSchema = ObjectSchema {
         f("address.country", FieldKind::Country, false),
         f("owner_id", FieldKind::Id, false),
         f("tags", FieldKind::Tags, false),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// Pipelines: shared configuration, no owner.
+pub static PIPELINES: ObjectSchema = ObjectSchema {
+    name: "pipelines",
+    owner: None,
+    default_sort: "created_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("name", FieldKind::Text, true),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// Stage kinds as filter values.
+pub const STAGE_KINDS: &[&str] = &["open", "won", "lost"];
+
+/// Deals.
+pub static DEALS: ObjectSchema = ObjectSchema {
+    name: "deals",
+    owner: Some("owner_id"),
+    default_sort: "-created_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("name", FieldKind::Text, true),
+        f("pipeline_id", FieldKind::Id, false),
+        f("stage_id", FieldKind::Id, false),
+        f("stage_kind", FieldKind::Enum(STAGE_KINDS), false),
+        f("amount.amount", FieldKind::MoneyAmount, true),
+        f("amount.currency", FieldKind::Currency, false),
+        f("expected_close_date", FieldKind::Date, true),
+        f("probability", FieldKind::Integer, false),
+        f("company_id", FieldKind::Id, false),
+        f("owner_id", FieldKind::Id, false),
+        f("tags", FieldKind::Tags, false),
+        f("closed_at", FieldKind::Timestamp, true),
+        f("stage_entered_at", FieldKind::Timestamp, false),
+        f("last_activity_at", FieldKind::Timestamp, false),
+        f("rots_at", FieldKind::Timestamp, false),
+        f("board_rank", FieldKind::Integer, true),
         f("created_at", FieldKind::Timestamp, true),
         f("updated_at", FieldKind::Timestamp, true),
     ],

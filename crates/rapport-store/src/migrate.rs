@@ -36,6 +36,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 5, "0005_passkeys", "passkeys"),
     step!("sqlite", 6, "0006_oidc", "oidc"),
     step!("sqlite", 7, "0007_rbac", "rbac"),
+    step!("sqlite", 8, "0008_deals", "deals"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -45,6 +46,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 5, "0005_passkeys", "passkeys"),
     step!("postgres", 6, "0006_oidc", "oidc"),
     step!("postgres", 7, "0007_rbac", "rbac"),
+    step!("postgres", 8, "0008_deals", "deals"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -39,7 +39,7 @@ pub fn secret_hash(secret: &str) -> String {
 }
 
 /// The object names token scopes may be limited to.
-pub const SCOPED_OBJECTS: &[&str] = crate::search::TYPES;
+pub const SCOPED_OBJECTS: &[&str] = rapport_domain::schema::RECORD_OBJECTS;
 
 /// A caller whose credentials checked out.
 #[derive(Debug, Clone)]

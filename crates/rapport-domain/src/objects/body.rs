@@ -168,6 +168,95 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// `true` or `false`.
+    pub fn boolean(&mut self, key: &str) -> Option<bool> {
+        match self.take(key)? {
+            Value::Bool(b) => Some(b),
+            _ => {
+                self.fail(key, "invalid_type", "must be true or false");
+                None
+            }
+        }
+    }
+
+    /// One of a fixed set of strings (`choices` lists them in the message).
+    pub fn choice(&mut self, key: &str, choices: &[&'static str]) -> Option<&'static str> {
+        let raw = self.string(key)?;
+        match choices.iter().find(|c| **c == raw) {
+            Some(c) => Some(*c),
+            None => {
+                self.fail(
+                    key,
+                    "invalid_choice",
+                    format!("must be one of: {}", choices.join(", ")),
+                );
+                None
+            }
+        }
+    }
+
+    /// Money: `{"amount": "<decimal string>", "currency": "<ISO 4217>"}`, never a float.
+    pub fn money(&mut self, key: &str) -> Option<values::Money> {
+        let v = self.take(key)?;
+        match serde_json::from_value::<values::Money>(v) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                let raw = e.to_string();
+                // Serde's message names internal positions; keep the sentence only.
+                let base = raw.split(" at line ").next().unwrap_or(&raw).to_owned();
+                self.fail(
+                    key,
+                    "invalid_money",
+                    format!(
+                        "must be {{\"amount\": \"<decimal string>\", \"currency\": \"<ISO 4217>\"}}: {base}"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// An RFC 3339 timestamp with an offset, converted to UTC and truncated to milliseconds.
+    pub fn timestamp(&mut self, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        let raw = self.string(key)?;
+        match chrono::DateTime::parse_from_rfc3339(&raw) {
+            Ok(t) => Some(super::time::truncate_millis(t.with_timezone(&chrono::Utc))),
+            Err(_) => {
+                self.fail(
+                    key,
+                    "invalid_format",
+                    "must be an RFC 3339 timestamp with an offset (2026-11-22T10:15:30Z)",
+                );
+                None
+            }
+        }
+    }
+
+    /// A calendar date, `YYYY-MM-DD`.
+    pub fn date(&mut self, key: &str) -> Option<chrono::NaiveDate> {
+        let raw = self.string(key)?;
+        match chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.fail(key, "invalid_format", "must be a date (YYYY-MM-DD)");
+                None
+            }
+        }
+    }
+
+    /// Refuses server-set fields a client sent.
+    pub fn refuse_read_only(&mut self, keys: &[&str]) {
+        for key in keys {
+            if self.take(key).is_some() {
+                self.fail(
+                    key,
+                    "read_only",
+                    format!("'{key}' is set by the server and cannot be written"),
+                );
+            }
+        }
+    }
+
     /// An array of values (absent means empty), at most `max` items.
     pub fn array(&mut self, key: &str, max: usize) -> Vec<Value> {
         match self.take(key) {

@@ -4,11 +4,17 @@ pub mod address;
 pub mod body;
 pub mod company;
 pub mod contact;
+pub mod deal;
 pub mod merge_patch;
+pub mod pipeline;
 pub mod record;
+pub mod record_ref;
 pub mod time;
 
 pub use address::Address;
 pub use company::{Company, CompanyDraft};
+pub use deal::{Deal, DealDraft, DealState};
+pub use pipeline::{Pipeline, PipelineDraft, Stage};
 pub use contact::{Contact, ContactDraft, EmailEntry, PhoneEntry};
 pub use record::Record;
+pub use record_ref::RecordRef;

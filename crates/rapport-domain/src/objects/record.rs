@@ -24,10 +24,14 @@ pub trait Record: Clone + Serialize + Send + Sync + 'static {
     fn touched(self, version: i64, now: DateTime<Utc>) -> Self;
 }
 
-/// Implements [`Record`] for a struct with `id`, `fields`, `created_at`, `updated_at`, `version`.
+/// Implements [`Record`] for a struct with `id`, `fields`, `created_at`, `updated_at`, `version`
+/// and, after `derived:`, fields the server sets (starting at their `Default`).
 #[macro_export]
 macro_rules! impl_record {
     ($record:ty, $id:ident, $draft:ty) => {
+        $crate::impl_record!($record, $id, $draft, derived:);
+    };
+    ($record:ty, $id:ident, $draft:ty, derived: $($derived:ident),*) => {
         impl $crate::objects::record::Record for $record {
             type Draft = $draft;
 
@@ -38,6 +42,7 @@ macro_rules! impl_record {
                     created_at: now,
                     updated_at: now,
                     version: 1,
+                    $($derived: Default::default(),)*
                 }
             }
             fn id(&self) -> uuid::Uuid {

@@ -1,0 +1,66 @@
+//! References a write makes to other records and to users, checked inside the writer's
+//! transaction so a record never points at something missing, deleted or in another workspace.
+
+use rapport_domain::ids::{UserId, WorkspaceId};
+use rapport_domain::validation::FieldError;
+use rapport_store::companies::CompanyRow;
+use rapport_store::contacts::ContactRow;
+use rapport_store::records::exists_live;
+use rapport_store::{Tx, users};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// Whether a live record of `object` with this id exists in the workspace.
+pub async fn record_exists(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    object: &str,
+    id: Uuid,
+) -> Result<bool, AppError> {
+    Ok(match object {
+        "contacts" => exists_live::<ContactRow>(tx, ws, id).await?,
+        "companies" => exists_live::<CompanyRow>(tx, ws, id).await?,
+        _ => false,
+    })
+}
+
+/// Whether the user is a member of the workspace.
+pub async fn is_member(tx: &mut Tx, ws: WorkspaceId, user: UserId) -> Result<bool, AppError> {
+    Ok(users::membership_for_write(tx, ws, user).await?.is_some())
+}
+
+/// The problem for a reference to nothing this workspace holds.
+pub fn missing(pointer: &str, what: &str) -> FieldError {
+    FieldError {
+        pointer: pointer.to_owned(),
+        code: "not_found".into(),
+        message: format!("no {what} with this id exists in this workspace"),
+    }
+}
+
+/// Checks each `(pointer, object, id)` reference and each `(pointer, user)`, listing every
+/// problem in one 422.
+pub async fn check_all(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    records: &[(&str, &str, Uuid)],
+    members: &[(&str, UserId)],
+) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    for (pointer, object, id) in records {
+        if !record_exists(tx, ws, object, *id).await? {
+            errors.push(missing(pointer, &format!("{object} record")));
+        }
+    }
+    for (pointer, user) in members {
+        if !is_member(tx, ws, *user).await? {
+            errors.push(missing(pointer, "member"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}

@@ -1,0 +1,82 @@
+-- Pipelines with their ordered stages, deals, and every stage move of a deal.
+
+CREATE TABLE pipelines (
+    workspace_id BLOB NOT NULL REFERENCES workspaces (id),
+    id BLOB NOT NULL,
+    name TEXT NOT NULL,
+    rotting_days INTEGER,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (workspace_id, id)
+);
+CREATE INDEX pipelines_live_created ON pipelines (workspace_id, created_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX pipelines_live_updated ON pipelines (workspace_id, updated_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX pipelines_live_name ON pipelines (workspace_id, name, id) WHERE deleted_at IS NULL;
+
+-- A pipeline's stages, kept in step with the pipeline so deals can reference them.
+CREATE TABLE pipeline_stages (
+    workspace_id BLOB NOT NULL,
+    id BLOB NOT NULL,
+    pipeline_id BLOB NOT NULL,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    probability INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, id),
+    FOREIGN KEY (workspace_id, pipeline_id) REFERENCES pipelines (workspace_id, id)
+);
+CREATE INDEX pipeline_stages_pipeline ON pipeline_stages (workspace_id, pipeline_id, position);
+
+CREATE TABLE deals (
+    workspace_id BLOB NOT NULL REFERENCES workspaces (id),
+    id BLOB NOT NULL,
+    name TEXT NOT NULL,
+    pipeline_id BLOB NOT NULL,
+    stage_id BLOB NOT NULL,
+    stage_kind TEXT NOT NULL,
+    amount_amount INTEGER,
+    amount_currency TEXT,
+    expected_close_date TEXT,
+    probability INTEGER,
+    company_id BLOB,
+    close_reason TEXT,
+    owner_id BLOB,
+    tags TEXT NOT NULL DEFAULT '[]',
+    closed_at TEXT,
+    stage_entered_at TEXT,
+    last_activity_at TEXT,
+    rots_at TEXT,
+    board_rank INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (workspace_id, id),
+    CONSTRAINT deals_pipeline_fkey FOREIGN KEY (workspace_id, pipeline_id) REFERENCES pipelines (workspace_id, id),
+    CONSTRAINT deals_stage_fkey FOREIGN KEY (workspace_id, stage_id) REFERENCES pipeline_stages (workspace_id, id),
+    CONSTRAINT deals_company_fkey FOREIGN KEY (workspace_id, company_id) REFERENCES companies (workspace_id, id)
+);
+CREATE INDEX deals_live_created ON deals (workspace_id, created_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX deals_live_updated ON deals (workspace_id, updated_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX deals_live_name ON deals (workspace_id, name, id) WHERE deleted_at IS NULL;
+CREATE INDEX deals_live_closed ON deals (workspace_id, closed_at, id) WHERE deleted_at IS NULL;
+-- The board: one stage's deals in rank order; also counts and sums per stage for reports.
+CREATE INDEX deals_live_stage_rank ON deals (workspace_id, stage_id, board_rank, id) WHERE deleted_at IS NULL;
+CREATE INDEX deals_live_pipeline ON deals (workspace_id, pipeline_id, created_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX deals_company ON deals (workspace_id, company_id);
+CREATE INDEX deals_owner ON deals (workspace_id, owner_id);
+
+-- Every stage a deal entered, with when and who moved it.
+CREATE TABLE deal_stage_moves (
+    workspace_id BLOB NOT NULL,
+    id BLOB NOT NULL,
+    deal_id BLOB NOT NULL,
+    from_stage_id BLOB,
+    to_stage_id BLOB NOT NULL,
+    moved_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, id)
+);
+CREATE INDEX deal_stage_moves_deal ON deal_stage_moves (workspace_id, deal_id, moved_at, id);
