@@ -66,6 +66,16 @@ pub trait Object: Record {
         async { Ok(()) }
     }
 
+    /// Refuses a delete that would leave others pointing at nothing (a pipeline with deals).
+    fn before_delete(
+        tx: &mut Tx,
+        ctx: &Ctx,
+        record: &Self,
+    ) -> impl Future<Output = Result<(), AppError>> + Send {
+        let _ = (tx, ctx, record);
+        async { Ok(()) }
+    }
+
     /// Explains a write the database refused (a race the checks could not see).
     fn explain(
         app: &App,
@@ -79,7 +89,7 @@ pub trait Object: Record {
 }
 
 /// Checks that the caller may do `action` on this object.
-async fn allow<O: Object>(app: &App, ctx: &Ctx, action: Action) -> Result<(), AppError> {
+pub(crate) async fn allow<O: Object>(app: &App, ctx: &Ctx, action: Action) -> Result<(), AppError> {
     authorize(app, ctx, action, Resource::Records(O::SCHEMA.name)).await
 }
 
@@ -289,48 +299,89 @@ pub async fn update<O: Object>(
     check_personal::<O>(ctx, &patch)?;
     let reach = reach(app, ctx).await?;
     for _ in 0..RETRIES {
-        let mut tx = app.db.begin().await?;
-        let current = live_for_write::<O>(&mut tx, ctx, id, if_match, reach.as_deref()).await?;
-        let before = to_json(current.fields())?;
-        let mut doc = before.clone();
-        merge_patch::apply(&mut doc, &patch);
-        if !within(O::SCHEMA, &doc, reach.as_deref()) {
-            return Err(owner_out_of_reach(O::SCHEMA.owner.unwrap_or("owner_id")));
-        }
-        let draft = O::parse(app, doc).map_err(AppError::Validation)?;
-        if &draft == current.fields() {
-            return Ok(current);
-        }
-        O::check(&mut tx, ctx, &draft, id).await?;
-        let expected = current.version();
-        let mut next = current.clone().revised(draft, time::now_millis());
-        O::settle(&mut tx, ctx, Some(&current), &mut next).await?;
-        match records::update::<O::Table>(&mut tx, ctx.workspace_id, &next, expected).await {
-            Ok(()) => {
-                O::after_write(&mut tx, ctx, Some(&current), &next).await?;
-                let action = action_name::<O>("update");
-                let changes = audit::diff(&before, &to_json(next.fields())?, O::SCHEMA.sensitive);
-                let event = Event::on(&action, O::SCHEMA.name, &id)
-                    .with(serde_json::json!({ "version": next.version(), "changes": changes }));
-                audit::record(&mut tx, ctx, event).await?;
+        let tx = app.db.begin().await?;
+        match patch_in::<O>(app, ctx, tx, id, &patch, if_match, reach.as_deref()).await? {
+            Patched::Done { tx, after, .. } => {
                 tx.commit().await?;
-                return Ok(next);
+                return Ok(after);
             }
-            Err(StoreError::VersionMismatch) if if_match.is_none() => {}
-            Err(StoreError::VersionMismatch) => {
-                return Err(AppError::PreconditionFailed {
-                    current_version: expected + 1,
-                });
-            }
-            Err(e) => {
-                drop(tx);
-                return Err(O::explain(app, ctx, e, next.fields()).await);
-            }
+            Patched::Raced => {}
         }
     }
     Err(AppError::Unavailable(
         "the record is changing too often; retry".into(),
     ))
+}
+
+/// The outcome of one try at a merge patch.
+pub(crate) enum Patched<O> {
+    /// Written (or unchanged: `after` is `before`) in `tx`, which the caller commits after
+    /// anything else the action writes.
+    Done {
+        /// The open transaction.
+        tx: Tx,
+        /// The record as it was.
+        before: O,
+        /// The record as it is now.
+        after: O,
+    },
+    /// Another write changed the record between the read and the write; try again.
+    Raced,
+}
+
+/// One try at applying a merge patch inside `tx`, with the checks, derived fields, follow-up
+/// writes and audit entry of an update. The caller has checked the action is allowed.
+pub(crate) async fn patch_in<O: Object>(
+    app: &App,
+    ctx: &Ctx,
+    mut tx: Tx,
+    id: Uuid,
+    patch: &Value,
+    if_match: Option<i64>,
+    reach: Option<&[Uuid]>,
+) -> Result<Patched<O>, AppError> {
+    let current = live_for_write::<O>(&mut tx, ctx, id, if_match, reach).await?;
+    let before = to_json(current.fields())?;
+    let mut doc = before.clone();
+    merge_patch::apply(&mut doc, patch);
+    if !within(O::SCHEMA, &doc, reach) {
+        return Err(owner_out_of_reach(O::SCHEMA.owner.unwrap_or("owner_id")));
+    }
+    let draft = O::parse(app, doc).map_err(AppError::Validation)?;
+    if &draft == current.fields() {
+        return Ok(Patched::Done {
+            tx,
+            before: current.clone(),
+            after: current,
+        });
+    }
+    O::check(&mut tx, ctx, &draft, id).await?;
+    let expected = current.version();
+    let mut next = current.clone().revised(draft, time::now_millis());
+    O::settle(&mut tx, ctx, Some(&current), &mut next).await?;
+    match records::update::<O::Table>(&mut tx, ctx.workspace_id, &next, expected).await {
+        Ok(()) => {
+            O::after_write(&mut tx, ctx, Some(&current), &next).await?;
+            let action = action_name::<O>("update");
+            let changes = audit::diff(&before, &to_json(next.fields())?, O::SCHEMA.sensitive);
+            let event = Event::on(&action, O::SCHEMA.name, &id)
+                .with(serde_json::json!({ "version": next.version(), "changes": changes }));
+            audit::record(&mut tx, ctx, event).await?;
+            Ok(Patched::Done {
+                tx,
+                before: current,
+                after: next,
+            })
+        }
+        Err(StoreError::VersionMismatch) if if_match.is_none() => Ok(Patched::Raced),
+        Err(StoreError::VersionMismatch) => Err(AppError::PreconditionFailed {
+            current_version: expected + 1,
+        }),
+        Err(e) => {
+            drop(tx);
+            Err(O::explain(app, ctx, e, next.fields()).await)
+        }
+    }
 }
 
 /// Soft-deletes a record (restore brings it back).
@@ -344,6 +395,7 @@ pub async fn delete<O: Object>(
     let reach = reach(app, ctx).await?;
     let mut tx = app.db.begin().await?;
     let current = live_for_write::<O>(&mut tx, ctx, id, if_match, reach.as_deref()).await?;
+    O::before_delete(&mut tx, ctx, &current).await?;
     let now = time::now_millis();
     records::set_deleted::<O::Table>(
         &mut tx,

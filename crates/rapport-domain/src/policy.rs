@@ -371,8 +371,10 @@ fn role_allows(role: Role, action: Action, resource: Resource) -> bool {
     use Action::*;
     use Role::*;
     match resource {
-        Resource::Records(_) => match role {
+        Resource::Records(object) => match role {
             Owner | Admin | Manager => true,
+            // Shared configuration (pipelines) shapes everyone's work: members only read it.
+            Member if crate::schema::CONFIG_OBJECTS.contains(&object) => action == Read,
             Member => matches!(action, Read | Create | Update | Delete),
             Viewer => action == Read,
         },

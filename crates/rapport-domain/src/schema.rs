@@ -117,6 +117,10 @@ const fn f(path: &'static str, kind: FieldKind, sortable: bool) -> FieldSpec {
 /// Every object stored as records, by its API name: what roles and token scopes may name.
 pub const RECORD_OBJECTS: &[&str] = &["contacts", "companies", "pipelines", "deals"];
 
+/// Record objects that are shared configuration rather than customer data: every role reads
+/// them whole, and only managers and above change them.
+pub const CONFIG_OBJECTS: &[&str] = &["pipelines"];
+
 /// Lifecycle stages as filter values.
 pub const LIFECYCLE_STAGES: &[&str] = &[
     "subscriber",
@@ -221,14 +225,14 @@ pub static DEALS: ObjectSchema = ObjectSchema {
         f("pipeline_id", FieldKind::Id, false),
         f("stage_id", FieldKind::Id, false),
         f("stage_kind", FieldKind::Enum(STAGE_KINDS), false),
-        f("amount.amount", FieldKind::MoneyAmount, true),
+        f("amount.amount", FieldKind::MoneyAmount, false),
         f("amount.currency", FieldKind::Currency, false),
-        f("expected_close_date", FieldKind::Date, true),
+        f("expected_close_date", FieldKind::Date, false),
         f("probability", FieldKind::Integer, false),
         f("company_id", FieldKind::Id, false),
         f("owner_id", FieldKind::Id, false),
         f("tags", FieldKind::Tags, false),
-        f("closed_at", FieldKind::Timestamp, true),
+        f("closed_at", FieldKind::Timestamp, false),
         f("stage_entered_at", FieldKind::Timestamp, false),
         f("last_activity_at", FieldKind::Timestamp, false),
         f("rots_at", FieldKind::Timestamp, false),

@@ -13,6 +13,10 @@ use crate::error::StoreError;
 pub const CONTACT: &str = "contact";
 /// `object_type` of companies.
 pub const COMPANY: &str = "company";
+/// `object_type` of pipelines.
+pub const PIPELINE: &str = "pipeline";
+/// `object_type` of deals.
+pub const DEAL: &str = "deal";
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]

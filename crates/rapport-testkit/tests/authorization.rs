@@ -24,7 +24,7 @@ enum Allowed {
 }
 
 use Allowed::{AtLeast, Public, SessionOnly};
-use Role::{Admin, Member, Viewer};
+use Role::{Admin, Manager, Member, Viewer};
 
 /// Every route and who may call it. A route missing here fails the test.
 const MATRIX: &[(&str, &str, Allowed)] = &[
@@ -42,6 +42,27 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("delete", "/api/v1/companies/{id}", AtLeast(Member)),
     ("post", "/api/v1/companies/{id}/restore", AtLeast(Member)),
     ("post", "/api/v1/companies/search", AtLeast(Viewer)),
+    ("get", "/api/v1/pipelines", AtLeast(Viewer)),
+    ("post", "/api/v1/pipelines", AtLeast(Manager)),
+    ("get", "/api/v1/pipelines/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/pipelines/{id}", AtLeast(Manager)),
+    ("delete", "/api/v1/pipelines/{id}", AtLeast(Manager)),
+    ("post", "/api/v1/pipelines/{id}/restore", AtLeast(Manager)),
+    ("post", "/api/v1/pipelines/search", AtLeast(Viewer)),
+    (
+        "post",
+        "/api/v1/pipelines/{id}/stages/{stage_id}/remove",
+        AtLeast(Manager),
+    ),
+    ("get", "/api/v1/deals", AtLeast(Viewer)),
+    ("post", "/api/v1/deals", AtLeast(Member)),
+    ("get", "/api/v1/deals/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/deals/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/deals/{id}", AtLeast(Member)),
+    ("post", "/api/v1/deals/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/deals/search", AtLeast(Viewer)),
+    ("post", "/api/v1/deals/{id}/move", AtLeast(Member)),
+    ("get", "/api/v1/deals/{id}/stage-history", AtLeast(Viewer)),
     ("get", "/api/v1/search", AtLeast(Viewer)),
     ("post", "/api/v1/auth/login", Public),
     ("post", "/api/v1/auth/logout", AtLeast(Viewer)),
@@ -106,6 +127,14 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         ("post", p) if p.ends_with("/search") && p != "/api/v1/search" => json!({}),
         ("post", "/api/v1/contacts") => json!({ "first_name": "Matrix" }),
         ("post", "/api/v1/companies") => json!({ "name": "Matrix Ltd" }),
+        ("post", "/api/v1/pipelines") => json!({ "name": "Matrix", "stages": [{ "name": "A" }] }),
+        ("post", "/api/v1/deals") => {
+            json!({ "name": "Matrix", "pipeline_id": uuid::Uuid::now_v7().to_string() })
+        }
+        ("post", "/api/v1/deals/{id}/move") => {
+            json!({ "stage_id": uuid::Uuid::now_v7().to_string() })
+        }
+        ("post", "/api/v1/pipelines/{id}/stages/{stage_id}/remove") => json!({}),
         ("patch", _) if path.starts_with("/api/v1/members") => json!({ "role": "viewer" }),
         ("patch", "/api/v1/settings") => json!({ "require_mfa": false }),
         ("patch", "/api/v1/auth/passkeys/{id}") => json!({ "name": "renamed" }),
@@ -194,6 +223,7 @@ fn fill(template: &str, id: &str, user: &str) -> String {
     template
         .replace("{id}", id)
         .replace("{user_id}", user)
+        .replace("{stage_id}", id)
         .replace("{type}", "not-found")
         .replace("{name}", "matrix-role")
 }
@@ -271,6 +301,26 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         .create_contact(json!({ "first_name": "Peter", "company_id": company_id }))
         .await;
     let contact_id = contact["id"].as_str().expect("id").to_owned();
+    let pipeline = app
+        .post(
+            "/api/v1/pipelines",
+            json!({ "name": "Sales", "stages": [{ "name": "A" }, { "name": "B" }] }),
+        )
+        .await
+        .json();
+    let pipeline_id = pipeline["id"].as_str().expect("id").to_owned();
+    let stage_id = pipeline["stages"][0]["id"]
+        .as_str()
+        .expect("stage")
+        .to_owned();
+    let deal = app
+        .post(
+            "/api/v1/deals",
+            json!({ "name": "Big", "pipeline_id": pipeline_id, "company_id": company_id }),
+        )
+        .await
+        .json();
+    let deal_id = deal["id"].as_str().expect("id").to_owned();
     let colleague = app.member(Role::Member).await;
     let tokens = app.get("/api/v1/tokens").await.json();
     let token_id = tokens["data"][0]["id"]
@@ -284,6 +334,9 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         app.owner.user_id.to_string(),
         token_id.clone(),
         app.owner.workspace_id.to_string(),
+        pipeline_id.clone(),
+        stage_id.clone(),
+        deal_id.clone(),
     ];
     let before = snapshot(&app, &contact_id, &company_id).await;
 
@@ -295,10 +348,18 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             company_id.as_str()
         } else if template.starts_with("/api/v1/tokens") {
             token_id.as_str()
+        } else if template.starts_with("/api/v1/pipelines") {
+            pipeline_id.as_str()
+        } else if template.starts_with("/api/v1/deals") {
+            deal_id.as_str()
         } else {
             contact_id.as_str()
         };
-        let path = fill(&template, id, &colleague.user_id.to_string());
+        let path = fill(
+            &template.replace("{stage_id}", &stage_id),
+            id,
+            &colleague.user_id.to_string(),
+        );
         let res = send(&app, &method, &template, &path, Some(&intruder.token)).await;
         // The problem's `instance` echoes the requested path; everything else must not name us.
         let text = match serde_json::from_slice::<Value>(&res.body) {
@@ -334,6 +395,18 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         .await;
     let p = res.problem(422, "validation-failed");
     assert_eq!(p["errors"][0]["pointer"], "/company_id", "{p}");
+    // Nor a deal at our pipeline and company.
+    let res = app
+        .request(Method::POST, "/api/v1/deals")
+        .bearer(&intruder.token)
+        .json(&json!({ "name": "Mallory", "pipeline_id": pipeline_id, "company_id": company_id }))
+        .send()
+        .await;
+    let p = res.problem(422, "validation-failed");
+    assert_eq!(p["errors"][0]["pointer"], "/pipeline_id", "{p}");
+    assert_eq!(p["errors"][1]["pointer"], "/company_id", "{p}");
+    let ours_deal = app.get(&format!("/api/v1/deals/{deal_id}")).await.json();
+    assert_eq!(ours_deal["version"], 1, "{ours_deal}");
     assert!(
         wrong.is_empty(),
         "cross-workspace answers:\n{}",

@@ -48,6 +48,8 @@ pub struct DealDraft {
 /// What the server keeps about a deal.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct DealState {
+    /// The kind of its stage: `open`, `won` or `lost`.
+    pub stage_kind: String,
     /// When it entered a won or lost stage; `null` while open.
     #[serde(serialize_with = "super::time::serialize_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -95,6 +97,26 @@ pub struct Deal {
 
 crate::impl_record!(Deal, DealId, DealDraft, derived: state);
 
+/// One stage a deal entered: its stage history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StageMove {
+    /// The stage it left; `null` for the stage it was created in.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub from_stage_id: Option<StageId>,
+    /// That stage's name (removed stages keep theirs).
+    pub from_stage_name: Option<String>,
+    /// The stage it entered.
+    #[schema(value_type = String, format = Uuid)]
+    pub to_stage_id: StageId,
+    /// That stage's name.
+    pub to_stage_name: Option<String>,
+    /// When.
+    #[serde(serialize_with = "super::time::serialize")]
+    pub moved_at: DateTime<Utc>,
+    /// Who: `user:<id>`, `token:<id>` or `system`.
+    pub actor: String,
+}
+
 /// The fields a client may send.
 pub const WRITABLE: &[&str] = &[
     "name",
@@ -115,6 +137,7 @@ pub const READ_ONLY: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "stage_kind",
     "closed_at",
     "stage_entered_at",
     "last_activity_at",
@@ -157,6 +180,39 @@ impl DealDraft {
     }
 }
 
+/// `POST /deals/{id}/move`: a board move.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+pub struct BoardMove {
+    /// The stage to put the deal in (a stage of its pipeline; its current one to reorder).
+    #[schema(value_type = String, format = Uuid)]
+    pub stage_id: StageId,
+    /// Place in the stage's column, 0 = top; past the end = bottom; absent: the bottom when
+    /// the stage changes, where it is otherwise.
+    pub position: Option<usize>,
+}
+
+impl BoardMove {
+    /// Parses the body, listing every problem.
+    pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Errors::default();
+        let Some(mut body) = Body::open(value, "", &["stage_id", "position"], &mut errors) else {
+            return Err(errors.into_vec());
+        };
+        let stage_id = body.uuid("stage_id").map(StageId);
+        if stage_id.is_none() && body.has_no_error_at("stage_id") {
+            body.fail("stage_id", "required", "name the stage to move the deal to");
+        }
+        let position = body
+            .integer("position", 0, 1_000_000)
+            .and_then(|p| usize::try_from(p).ok());
+        let parsed = BoardMove {
+            stage_id: stage_id.unwrap_or_default(),
+            position,
+        };
+        errors.finish(parsed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +238,17 @@ mod tests {
                 "/probability"
             ]
         );
+    }
+
+    #[test]
+    fn a_board_move_needs_a_stage_and_a_non_negative_position() {
+        let errors = BoardMove::parse(json!({"position": -1, "lane": 2})).expect_err("invalid");
+        let mut pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        pointers.sort_unstable();
+        assert_eq!(pointers, ["/lane", "/position", "/stage_id"]);
+        let m = BoardMove::parse(json!({"stage_id": "0190c7a6-0000-7000-8000-000000000001"}))
+            .expect("valid");
+        assert_eq!(m.position, None);
     }
 
     #[test]

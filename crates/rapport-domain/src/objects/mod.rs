@@ -13,8 +13,8 @@ pub mod time;
 
 pub use address::Address;
 pub use company::{Company, CompanyDraft};
-pub use deal::{Deal, DealDraft, DealState};
-pub use pipeline::{Pipeline, PipelineDraft, Stage};
 pub use contact::{Contact, ContactDraft, EmailEntry, PhoneEntry};
+pub use deal::{BoardMove, Deal, DealDraft, DealState, StageMove};
+pub use pipeline::{Pipeline, PipelineDraft, Stage, StageRemoval};
 pub use record::Record;
 pub use record_ref::RecordRef;

@@ -101,7 +101,11 @@ impl PipelineDraft {
         let given = body.has("stages");
         let stages = read_stages(&mut body);
         if stages.is_empty() && body.has_no_error_at("stages") {
-            let why = if given { "cannot be empty" } else { "is required" };
+            let why = if given {
+                "cannot be empty"
+            } else {
+                "is required"
+            };
             body.fail(
                 "stages",
                 "required",
@@ -145,7 +149,11 @@ fn read_stages(body: &mut Body<'_>) -> Vec<Stage> {
             .iter()
             .any(|o| o.name.to_lowercase() == name.to_lowercase())
         {
-            s.fail("name", "duplicate", "another stage of this pipeline has this name");
+            s.fail(
+                "name",
+                "duplicate",
+                "another stage of this pipeline has this name",
+            );
             continue;
         }
         if let Some(id) = id
@@ -167,6 +175,26 @@ fn read_stages(body: &mut Body<'_>) -> Vec<Stage> {
         });
     }
     out
+}
+
+/// `POST /pipelines/{id}/stages/{stage_id}/remove`: where the stage's deals go.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+pub struct StageRemoval {
+    /// Another stage of the same pipeline; required when the stage holds deals.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub move_to: Option<StageId>,
+}
+
+impl StageRemoval {
+    /// Parses the body (`{}` when the stage is empty), listing every problem.
+    pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Errors::default();
+        let Some(mut body) = Body::open(value, "", &["move_to"], &mut errors) else {
+            return Err(errors.into_vec());
+        };
+        let move_to = body.uuid("move_to").map(StageId);
+        errors.finish(StageRemoval { move_to })
+    }
 }
 
 #[cfg(test)]

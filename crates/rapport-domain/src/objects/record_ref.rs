@@ -29,7 +29,11 @@ impl Body<'_> {
         }
         let (Some(object), Some(id)) = (object, id) else {
             if inner.has_no_error_at("type") && inner.has_no_error_at("id") {
-                inner.fail("id", "required", "a record reference needs a type and an id");
+                inner.fail(
+                    "id",
+                    "required",
+                    "a record reference needs a type and an id",
+                );
             }
             return None;
         };

@@ -5,6 +5,8 @@ CREATE TABLE pipelines (
     id uuid NOT NULL,
     name text COLLATE "C" NOT NULL,
     rotting_days bigint,
+    -- The stages as JSON, read with the pipeline; pipeline_stages mirrors them for references.
+    stages text NOT NULL DEFAULT '[]',
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
     deleted_at timestamptz,
@@ -24,7 +26,11 @@ CREATE TABLE pipeline_stages (
     name text COLLATE "C" NOT NULL,
     probability bigint NOT NULL,
     kind text NOT NULL,
+    -- Removed stages stay (deals' history and soft-deleted deals still name them).
+    removed_at timestamptz,
     PRIMARY KEY (workspace_id, id),
+    -- Lets a deal's foreign key require its stage to be a stage of its own pipeline.
+    UNIQUE (workspace_id, pipeline_id, id),
     FOREIGN KEY (workspace_id, pipeline_id) REFERENCES pipelines (workspace_id, id)
 );
 CREATE INDEX pipeline_stages_pipeline ON pipeline_stages (workspace_id, pipeline_id, position);
@@ -55,7 +61,7 @@ CREATE TABLE deals (
     version bigint NOT NULL DEFAULT 1,
     PRIMARY KEY (workspace_id, id),
     CONSTRAINT deals_pipeline_fkey FOREIGN KEY (workspace_id, pipeline_id) REFERENCES pipelines (workspace_id, id),
-    CONSTRAINT deals_stage_fkey FOREIGN KEY (workspace_id, stage_id) REFERENCES pipeline_stages (workspace_id, id),
+    CONSTRAINT deals_stage_fkey FOREIGN KEY (workspace_id, pipeline_id, stage_id) REFERENCES pipeline_stages (workspace_id, pipeline_id, id),
     CONSTRAINT deals_company_fkey FOREIGN KEY (workspace_id, company_id) REFERENCES companies (workspace_id, id)
 );
 CREATE INDEX deals_live_created ON deals (workspace_id, created_at, id) WHERE deleted_at IS NULL;

@@ -4,10 +4,12 @@ pub mod audit;
 pub mod auth;
 pub mod companies;
 pub mod contacts;
+pub mod deals;
 pub mod members;
 pub mod mfa;
 pub mod oidc;
 pub mod passkeys;
+pub mod pipelines;
 pub mod resource;
 pub mod roles;
 pub mod search;
@@ -22,6 +24,10 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(contacts::router())
         .merge(companies::router())
+        .merge(pipelines::router())
+        .merge(pipelines::stage_router())
+        .merge(deals::router())
+        .merge(deals::board_router())
         .merge(search::router())
         .merge(auth::router())
         .merge(tokens::router())

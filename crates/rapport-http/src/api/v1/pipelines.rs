@@ -1,0 +1,72 @@
+//! `/api/v1/pipelines`: the ordered stages deals move through.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rapport_app::{AppError, pipelines, records};
+use rapport_domain::ids::{PipelineId, StageId};
+use rapport_domain::objects::pipeline::{READ_ONLY, WRITABLE};
+use rapport_domain::objects::{Pipeline, PipelineDraft, StageRemoval};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::resource::{
+    self, Fields, GetQuery, ListEnvelope, ListQuery, Problems, SearchBody, record_resource,
+};
+use crate::extract::{ApiQuery, IfMatch, IfNoneMatch, JsonBody, RequestCtx, ids};
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+record_resource! {
+    record: Pipeline,
+    draft: PipelineDraft,
+    noun: "pipeline",
+    nouns: "pipelines",
+    tag: "pipelines",
+    known: &[WRITABLE, READ_ONLY],
+    paths: {
+        collection: "/api/v1/pipelines",
+        item: "/api/v1/pipelines/{id}",
+        restore: "/api/v1/pipelines/{id}/restore",
+        search: "/api/v1/pipelines/search",
+    },
+    handlers: {
+        list: list_pipelines,
+        create: create_pipeline,
+        get: get_pipeline,
+        update: update_pipeline,
+        delete: delete_pipeline,
+        restore: restore_pipeline,
+        search: search_pipelines,
+    },
+}
+
+/// The routes beyond the shared ones.
+pub fn stage_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(remove_stage))
+}
+
+/// Remove a stage, moving its deals to another stage of the pipeline first (each move is in the
+/// deal's stage history); `move_to` is required when the stage holds deals.
+#[utoipa::path(post, path = "/api/v1/pipelines/{id}/stages/{stage_id}/remove", tag = "pipelines",
+    params(("id" = String, Path), ("stage_id" = String, Path)), request_body = StageRemoval,
+    responses((status = 200, body = Pipeline), Problems))]
+pub async fn remove_stage(
+    State(s): State<AppState>,
+    RequestCtx(ctx): RequestCtx,
+    Path((raw, raw_stage)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let pipeline = PipelineId(ids::parse(&raw)?);
+    let stage = StageId(ids::parse(&raw_stage)?);
+    let removal = StageRemoval::parse(body).map_err(AppError::Validation)?;
+    let p = pipelines::remove_stage(&s.app, &ctx, pipeline, stage, removal.move_to).await?;
+    let hidden = resource::hidden(&ctx, <Pipeline as records::Object>::SCHEMA);
+    Ok(resource::record(
+        StatusCode::OK,
+        &p,
+        p.version,
+        None,
+        hidden,
+    ))
+}
