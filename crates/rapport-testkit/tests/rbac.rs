@@ -326,7 +326,7 @@ async fn roles_and_teams_are_managed_by_admins_within_rules(b: Backend) {
     // Every problem of a definition is named.
     let res = app
         .request(Method::PUT, "/api/v1/roles/viewer")
-        .json(&json!({ "objects": { "deals": ["read"], "contacts": ["fly"] }, "record_scope": "galaxy" }))
+        .json(&json!({ "objects": { "spaceships": ["read"], "contacts": ["fly"] }, "record_scope": "galaxy" }))
         .send()
         .await;
     let p = res.problem(422, "validation-failed");
@@ -341,7 +341,7 @@ async fn roles_and_teams_are_managed_by_admins_within_rules(b: Backend) {
         [
             "/name",
             "/objects/contacts/0",
-            "/objects/deals",
+            "/objects/spaceships",
             "/record_scope"
         ]
     );

@@ -226,7 +226,10 @@ mod tests {
     fn every_problem_is_named() {
         let Err(AppError::Validation(errors)) = parse(
             "admin",
-            &def(&[("deals", &["read"]), ("contacts", &["fly"])], "galaxy"),
+            &def(
+                &[("spaceships", &["read"]), ("contacts", &["fly"])],
+                "galaxy",
+            ),
         ) else {
             panic!("expected validation errors");
         };
@@ -236,7 +239,7 @@ mod tests {
             [
                 "/name",
                 "/objects/contacts/0",
-                "/objects/deals",
+                "/objects/spaceships",
                 "/record_scope"
             ]
         );
