@@ -187,6 +187,8 @@ pub struct SecurityConfig {
 pub struct CrmConfig {
     /// ISO country whose national phone numbers are accepted without a `+` prefix (e.g. `FR`).
     pub default_phone_region: Option<String>,
+    /// `[crm.lead_scoring]`: points for lead fields present, sources and recent activities.
+    pub lead_scoring: rapport_domain::objects::LeadScoring,
 }
 
 /// `[auth]`.
@@ -707,6 +709,9 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
             "crm.default_phone_region",
             format!("'{r}' is not an ISO 3166-1 alpha-2 country code"),
         );
+    }
+    for (key, message) in c.crm.lead_scoring.problems() {
+        bad(&key, message);
     }
     if c.auth.session_lifetime_hours > 0
         && c.auth.session_idle_minutes > c.auth.session_lifetime_hours.saturating_mul(60)

@@ -100,6 +100,7 @@ impl Object for Deal {
     }
 
     async fn settle(
+        _app: &App,
         tx: &mut Tx,
         ctx: &Ctx,
         before: Option<&Self>,
@@ -150,6 +151,7 @@ impl Object for Deal {
     }
 
     async fn after_write(
+        _app: &App,
         tx: &mut Tx,
         ctx: &Ctx,
         before: Option<&Self>,
@@ -177,7 +179,7 @@ impl Object for Deal {
 
 /// Derives a deal's state again after its pipeline changed (a stage's kind, `rotting_days`),
 /// in the pipeline's transaction.
-pub(crate) async fn refresh(tx: &mut Tx, ctx: &Ctx, id: Uuid) -> Result<(), AppError> {
+pub(crate) async fn refresh(app: &App, tx: &mut Tx, ctx: &Ctx, id: Uuid) -> Result<(), AppError> {
     let Some((current, false)) = rows::find_for_write::<DealRow>(tx, ctx.workspace_id, id).await?
     else {
         return Ok(());
@@ -186,7 +188,7 @@ pub(crate) async fn refresh(tx: &mut Tx, ctx: &Ctx, id: Uuid) -> Result<(), AppE
     let mut next = current
         .clone()
         .revised(current.fields.clone(), time::now_millis());
-    Deal::settle(tx, ctx, Some(&current), &mut next).await?;
+    Deal::settle(app, tx, ctx, Some(&current), &mut next).await?;
     rows::update::<DealRow>(tx, ctx.workspace_id, &next, expected).await?;
     Ok(())
 }
@@ -194,6 +196,7 @@ pub(crate) async fn refresh(tx: &mut Tx, ctx: &Ctx, id: Uuid) -> Result<(), AppE
 /// Moves a live deal to another stage of its pipeline inside the caller's transaction (a
 /// removed stage's deals), with its history entry and audit entry.
 pub(crate) async fn move_within(
+    app: &App,
     tx: &mut Tx,
     ctx: &Ctx,
     id: Uuid,
@@ -207,9 +210,9 @@ pub(crate) async fn move_within(
     draft.stage_id = Some(to);
     let expected = current.version;
     let mut next = current.clone().revised(draft, time::now_millis());
-    Deal::settle(tx, ctx, Some(&current), &mut next).await?;
+    Deal::settle(app, tx, ctx, Some(&current), &mut next).await?;
     rows::update::<DealRow>(tx, ctx.workspace_id, &next, expected).await?;
-    Deal::after_write(tx, ctx, Some(&current), &next).await?;
+    Deal::after_write(app, tx, ctx, Some(&current), &next).await?;
     let event = Event::on("deals.update", "deals", &id).with(json!({
         "version": next.version,
         "changes": { "stage_id": { "before": current.fields.stage_id, "after": to } },

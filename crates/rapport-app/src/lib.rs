@@ -12,6 +12,7 @@ pub mod deals;
 pub mod error;
 pub mod health;
 pub mod identity;
+pub mod leads;
 pub mod lists;
 pub mod pipelines;
 pub mod policy;

@@ -80,6 +80,7 @@ impl Object for Pipeline {
     /// Deals follow their stage: a stage that became won or lost closes them, a changed
     /// `rotting_days` moves their rotting time.
     async fn after_write(
+        app: &App,
         tx: &mut Tx,
         ctx: &Ctx,
         before: Option<&Self>,
@@ -101,7 +102,7 @@ impl Object for Pipeline {
         stale.sort_unstable();
         stale.dedup();
         for id in stale {
-            crate::deals::refresh(tx, ctx, id).await?;
+            crate::deals::refresh(app, tx, ctx, id).await?;
         }
         Ok(())
     }
@@ -173,7 +174,7 @@ pub async fn remove_stage(
     if let Some(t) = target {
         records::allow::<Deal>(app, ctx, Action::Update).await?;
         for id in &held {
-            crate::deals::move_within(&mut tx, ctx, *id, t).await?;
+            crate::deals::move_within(app, &mut tx, ctx, *id, t).await?;
         }
         let kind = current.stage(t).map_or("open", |s| s.kind.as_str());
         deal_store::move_deleted(&mut tx, ws, stage, t, kind).await?;

@@ -46,23 +46,25 @@ pub trait Object: Record {
     /// Sets what the server derives before a write (a deal's `closed_at`, a case's SLA due
     /// time), after the checks; `before` is the stored record an update starts from.
     fn settle(
+        app: &App,
         tx: &mut Tx,
         ctx: &Ctx,
         before: Option<&Self>,
         record: &mut Self,
     ) -> impl Future<Output = Result<(), AppError>> + Send {
-        let _ = (tx, ctx, before, record);
+        let _ = (app, tx, ctx, before, record);
         async { Ok(()) }
     }
 
     /// Writes what follows a stored change in the same transaction (a deal's stage history).
     fn after_write(
+        app: &App,
         tx: &mut Tx,
         ctx: &Ctx,
         before: Option<&Self>,
         record: &Self,
     ) -> impl Future<Output = Result<(), AppError>> + Send {
-        let _ = (tx, ctx, before, record);
+        let _ = (app, tx, ctx, before, record);
         async { Ok(()) }
     }
 
@@ -174,7 +176,7 @@ fn not_an_object() -> AppError {
 
 /// The live record a write starts from: 404 when missing or deleted, 412 when `If-Match` names
 /// another version.
-async fn live_for_write<O: Object>(
+pub(crate) async fn live_for_write<O: Object>(
     tx: &mut Tx,
     ctx: &Ctx,
     id: Uuid,
@@ -198,8 +200,22 @@ async fn live_for_write<O: Object>(
 
 /// Creates a record from a JSON body.
 #[tracing::instrument(skip_all, fields(object = O::SCHEMA.name, workspace_id = %ctx.workspace_id))]
-pub async fn create<O: Object>(app: &App, ctx: &Ctx, mut body: Value) -> Result<O, AppError> {
+pub async fn create<O: Object>(app: &App, ctx: &Ctx, body: Value) -> Result<O, AppError> {
     allow::<O>(app, ctx, Action::Create).await?;
+    let tx = app.db.begin().await?;
+    let (tx, record) = create_in::<O>(app, ctx, tx, body).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// Creates a record from a JSON body inside `tx`, which the caller commits after anything else
+/// its action writes (a lead's conversion); the caller has checked the action is allowed.
+pub(crate) async fn create_in<O: Object>(
+    app: &App,
+    ctx: &Ctx,
+    mut tx: Tx,
+    mut body: Value,
+) -> Result<(Tx, O), AppError> {
     check_personal::<O>(ctx, &body)?;
     if let (Some(owners), Some(me), Some(map), Some(key)) = (
         reach(app, ctx).await?,
@@ -221,21 +237,19 @@ pub async fn create<O: Object>(app: &App, ctx: &Ctx, mut body: Value) -> Result<
     }
     let draft = O::parse(app, body).map_err(AppError::Validation)?;
     let mut record = O::create(draft, time::now_millis());
-    let mut tx = app.db.begin().await?;
     O::check(&mut tx, ctx, record.fields(), record.id()).await?;
-    O::settle(&mut tx, ctx, None, &mut record).await?;
+    O::settle(app, &mut tx, ctx, None, &mut record).await?;
     if let Err(e) = records::insert::<O::Table>(&mut tx, ctx.workspace_id, &record).await {
         drop(tx);
         return Err(O::explain(app, ctx, e, record.fields()).await);
     }
-    O::after_write(&mut tx, ctx, None, &record).await?;
+    O::after_write(app, &mut tx, ctx, None, &record).await?;
     let action = action_name::<O>("create");
     let fields = audit::snapshot(&to_json(record.fields())?, O::SCHEMA.sensitive);
     let event = Event::on(&action, O::SCHEMA.name, &record.id())
         .with(serde_json::json!({ "fields": fields }));
     audit::record(&mut tx, ctx, event).await?;
-    tx.commit().await?;
-    Ok(record)
+    Ok((tx, record))
 }
 
 /// Creates many records in one transaction (seed, batch and import paths); all or nothing.
@@ -251,12 +265,12 @@ pub async fn create_many<O: Object>(
     for draft in drafts {
         let mut record = O::create(draft, now);
         O::check(&mut tx, ctx, record.fields(), record.id()).await?;
-        O::settle(&mut tx, ctx, None, &mut record).await?;
+        O::settle(app, &mut tx, ctx, None, &mut record).await?;
         if let Err(e) = records::insert::<O::Table>(&mut tx, ctx.workspace_id, &record).await {
             drop(tx);
             return Err(O::explain(app, ctx, e, record.fields()).await);
         }
-        O::after_write(&mut tx, ctx, None, &record).await?;
+        O::after_write(app, &mut tx, ctx, None, &record).await?;
         out.push(record);
     }
     // One entry for the batch: a million-row import must not write a million diffs.
@@ -358,10 +372,10 @@ pub(crate) async fn patch_in<O: Object>(
     O::check(&mut tx, ctx, &draft, id).await?;
     let expected = current.version();
     let mut next = current.clone().revised(draft, time::now_millis());
-    O::settle(&mut tx, ctx, Some(&current), &mut next).await?;
+    O::settle(app, &mut tx, ctx, Some(&current), &mut next).await?;
     match records::update::<O::Table>(&mut tx, ctx.workspace_id, &next, expected).await {
         Ok(()) => {
-            O::after_write(&mut tx, ctx, Some(&current), &next).await?;
+            O::after_write(app, &mut tx, ctx, Some(&current), &next).await?;
             let action = action_name::<O>("update");
             let changes = audit::diff(&before, &to_json(next.fields())?, O::SCHEMA.sensitive);
             let event = Event::on(&action, O::SCHEMA.name, &id)

@@ -6,6 +6,7 @@ use rapport_domain::validation::FieldError;
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
 use rapport_store::deals::DealRow;
+use rapport_store::leads::LeadRow;
 use rapport_store::pipelines::PipelineRow;
 use rapport_store::records::exists_live;
 use rapport_store::{Tx, users};
@@ -25,6 +26,7 @@ pub async fn record_exists(
         "companies" => exists_live::<CompanyRow>(tx, ws, id).await?,
         "pipelines" => exists_live::<PipelineRow>(tx, ws, id).await?,
         "deals" => exists_live::<DealRow>(tx, ws, id).await?,
+        "leads" => exists_live::<LeadRow>(tx, ws, id).await?,
         _ => false,
     })
 }

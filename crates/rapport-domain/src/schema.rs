@@ -115,7 +115,7 @@ const fn f(path: &'static str, kind: FieldKind, sortable: bool) -> FieldSpec {
 }
 
 /// Every object stored as records, by its API name: what roles and token scopes may name.
-pub const RECORD_OBJECTS: &[&str] = &["contacts", "companies", "pipelines", "deals"];
+pub const RECORD_OBJECTS: &[&str] = &["contacts", "companies", "pipelines", "deals", "leads"];
 
 /// Record objects that are shared configuration rather than customer data: every role reads
 /// them whole, and only managers and above change them.
@@ -237,6 +237,38 @@ pub static DEALS: ObjectSchema = ObjectSchema {
         f("last_activity_at", FieldKind::Timestamp, false),
         f("rots_at", FieldKind::Timestamp, false),
         f("board_rank", FieldKind::Integer, true),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// Lead sources as filter values.
+pub const LEAD_SOURCES: &[&str] = &["web", "referral", "event", "import", "api", "other"];
+
+/// Lead statuses as filter values.
+pub const LEAD_STATUSES: &[&str] = &["new", "contacted", "qualified", "disqualified"];
+
+/// Leads.
+pub static LEADS: ObjectSchema = ObjectSchema {
+    name: "leads",
+    owner: Some("owner_id"),
+    default_sort: "-created_at",
+    sensitive: &["email", "phone"],
+    personal_paths: &["email", "phone"],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("first_name", FieldKind::Text, false),
+        f("last_name", FieldKind::Text, false),
+        f("company_name", FieldKind::Text, false),
+        f("title", FieldKind::Text, false),
+        f("email", FieldKind::Text, false),
+        f("phone", FieldKind::Text, false),
+        f("source", FieldKind::Enum(LEAD_SOURCES), false),
+        f("status", FieldKind::Enum(LEAD_STATUSES), false),
+        f("owner_id", FieldKind::Id, false),
+        f("tags", FieldKind::Tags, false),
+        f("score", FieldKind::Integer, true),
+        f("converted_at", FieldKind::Timestamp, false),
         f("created_at", FieldKind::Timestamp, true),
         f("updated_at", FieldKind::Timestamp, true),
     ],

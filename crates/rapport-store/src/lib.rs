@@ -10,6 +10,7 @@ pub mod db;
 pub mod deals;
 pub mod error;
 pub mod idempotency;
+pub mod leads;
 pub mod links;
 pub mod list;
 pub mod mfa;

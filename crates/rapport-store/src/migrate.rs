@@ -37,6 +37,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 6, "0006_oidc", "oidc"),
     step!("sqlite", 7, "0007_rbac", "rbac"),
     step!("sqlite", 8, "0008_deals", "deals"),
+    step!("sqlite", 13, "0013_leads", "leads"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -47,6 +48,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 6, "0006_oidc", "oidc"),
     step!("postgres", 7, "0007_rbac", "rbac"),
     step!("postgres", 8, "0008_deals", "deals"),
+    step!("postgres", 13, "0013_leads", "leads"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

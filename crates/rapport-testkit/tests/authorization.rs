@@ -63,6 +63,14 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("post", "/api/v1/deals/search", AtLeast(Viewer)),
     ("post", "/api/v1/deals/{id}/move", AtLeast(Member)),
     ("get", "/api/v1/deals/{id}/stage-history", AtLeast(Viewer)),
+    ("get", "/api/v1/leads", AtLeast(Viewer)),
+    ("post", "/api/v1/leads", AtLeast(Member)),
+    ("get", "/api/v1/leads/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/leads/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/leads/{id}", AtLeast(Member)),
+    ("post", "/api/v1/leads/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/leads/search", AtLeast(Viewer)),
+    ("post", "/api/v1/leads/{id}/convert", AtLeast(Member)),
     ("get", "/api/v1/search", AtLeast(Viewer)),
     ("post", "/api/v1/auth/login", Public),
     ("post", "/api/v1/auth/logout", AtLeast(Viewer)),
@@ -135,6 +143,8 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
             json!({ "stage_id": uuid::Uuid::now_v7().to_string() })
         }
         ("post", "/api/v1/pipelines/{id}/stages/{stage_id}/remove") => json!({}),
+        ("post", "/api/v1/leads") => json!({ "last_name": "Matrix" }),
+        ("post", "/api/v1/leads/{id}/convert") => json!({}),
         ("patch", _) if path.starts_with("/api/v1/members") => json!({ "role": "viewer" }),
         ("patch", "/api/v1/settings") => json!({ "require_mfa": false }),
         ("patch", "/api/v1/auth/passkeys/{id}") => json!({ "name": "renamed" }),
@@ -321,6 +331,14 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         .await
         .json();
     let deal_id = deal["id"].as_str().expect("id").to_owned();
+    let lead = app
+        .post(
+            "/api/v1/leads",
+            json!({ "last_name": "Lead", "company_name": "Prospect" }),
+        )
+        .await
+        .json();
+    let lead_id = lead["id"].as_str().expect("id").to_owned();
     let colleague = app.member(Role::Member).await;
     let tokens = app.get("/api/v1/tokens").await.json();
     let token_id = tokens["data"][0]["id"]
@@ -337,6 +355,7 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         pipeline_id.clone(),
         stage_id.clone(),
         deal_id.clone(),
+        lead_id.clone(),
     ];
     let before = snapshot(&app, &contact_id, &company_id).await;
 
@@ -352,6 +371,8 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             pipeline_id.as_str()
         } else if template.starts_with("/api/v1/deals") {
             deal_id.as_str()
+        } else if template.starts_with("/api/v1/leads") {
+            lead_id.as_str()
         } else {
             contact_id.as_str()
         };
@@ -407,6 +428,8 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
     assert_eq!(p["errors"][1]["pointer"], "/company_id", "{p}");
     let ours_deal = app.get(&format!("/api/v1/deals/{deal_id}")).await.json();
     assert_eq!(ours_deal["version"], 1, "{ours_deal}");
+    let ours_lead = app.get(&format!("/api/v1/leads/{lead_id}")).await.json();
+    assert_eq!(ours_lead["converted_at"], Value::Null, "{ours_lead}");
     assert!(
         wrong.is_empty(),
         "cross-workspace answers:\n{}",

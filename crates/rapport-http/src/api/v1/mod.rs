@@ -5,6 +5,7 @@ pub mod auth;
 pub mod companies;
 pub mod contacts;
 pub mod deals;
+pub mod leads;
 pub mod members;
 pub mod mfa;
 pub mod oidc;
@@ -28,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(pipelines::stage_router())
         .merge(deals::router())
         .merge(deals::board_router())
+        .merge(leads::router())
+        .merge(leads::convert_router())
         .merge(search::router())
         .merge(auth::router())
         .merge(tokens::router())

@@ -1,0 +1,221 @@
+//! Leads: what differs from every other object (the shared use cases are in
+//! [`crate::records`]): the score the workspace's rules give, and conversion into a contact, a
+//! company and optionally a deal in one transaction.
+
+use rapport_domain::ids::{CompanyId, LeadId};
+use rapport_domain::objects::{Company, Contact, Conversion, Deal, Lead, LeadDraft, Record, time};
+use rapport_domain::policy::Action;
+use rapport_domain::schema::LEADS;
+use rapport_domain::validation::FieldError;
+use rapport_store::Tx;
+use rapport_store::leads::LeadRow;
+use rapport_store::records as rows;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::audit::{self, Event};
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::records::{self, Object};
+use crate::references;
+
+impl Object for Lead {
+    type Table = LeadRow;
+    const SCHEMA: &'static rapport_domain::schema::ObjectSchema = &LEADS;
+
+    fn parse(app: &App, body: Value) -> Result<LeadDraft, Vec<FieldError>> {
+        LeadDraft::parse(body, app.phone_region())
+    }
+
+    /// The owner must be a member of the workspace.
+    async fn check(tx: &mut Tx, ctx: &Ctx, draft: &LeadDraft, _own: Uuid) -> Result<(), AppError> {
+        let owner = draft.owner_id.map(|o| ("/owner_id", o));
+        references::check_all(tx, ctx.workspace_id, &[], owner.as_slice()).await
+    }
+
+    /// The score follows the fields on every change. Activities are not logged on leads yet,
+    /// so the activity part of the rules counts zero until they are.
+    async fn settle(
+        app: &App,
+        _tx: &mut Tx,
+        _ctx: &Ctx,
+        _before: Option<&Self>,
+        lead: &mut Self,
+    ) -> Result<(), AppError> {
+        lead.state.score = app.config.crm.lead_scoring.score(&lead.fields, 0);
+        Ok(())
+    }
+}
+
+fn already_converted(lead: &Lead) -> AppError {
+    let s = &lead.state;
+    let mut parts = Vec::new();
+    if let Some(c) = s.converted_contact_id {
+        parts.push(format!("contact {c}"));
+    }
+    if let Some(c) = s.converted_company_id {
+        parts.push(format!("company {c}"));
+    }
+    if let Some(d) = s.converted_deal_id {
+        parts.push(format!("deal {d}"));
+    }
+    AppError::Conflict {
+        code: "already_converted",
+        detail: format!("the lead was already converted into {}", parts.join(", ")),
+        existing_id: s.converted_contact_id.map(|c| c.to_string()),
+    }
+}
+
+/// Puts `/prefix` in front of every pointer of a validation error from a nested create.
+fn under(prefix: &str, e: AppError) -> AppError {
+    match e {
+        AppError::Validation(errors) => AppError::Validation(
+            errors
+                .into_iter()
+                .map(|mut f| {
+                    f.pointer = format!("{prefix}{}", f.pointer);
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn put(map: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
+    if let Some(v) = value {
+        map.insert(key.to_owned(), v.into());
+    }
+}
+
+/// What a new contact takes from the lead.
+fn contact_body(lead: &Lead, company: Option<CompanyId>) -> Value {
+    let f = &lead.fields;
+    let mut m = Map::new();
+    put(&mut m, "first_name", f.first_name.clone());
+    // A contact needs a name: a lead known only by address or company keeps that as its name.
+    let last = f
+        .last_name
+        .clone()
+        .or_else(|| f.first_name.is_none().then(|| lead.fields.display_name()));
+    put(&mut m, "last_name", last);
+    put(&mut m, "title", f.title.clone());
+    if let Some(e) = &f.email {
+        m.insert("emails".into(), json!([{ "address": e.as_str() }]));
+    }
+    if let Some(p) = &f.phone {
+        m.insert("phones".into(), json!([{ "number": p.as_str() }]));
+    }
+    put(&mut m, "company_id", company.map(|c| c.to_string()));
+    put(&mut m, "owner_id", f.owner_id.map(|o| o.to_string()));
+    m.insert("lifecycle_stage".into(), json!("opportunity"));
+    m.insert("tags".into(), json!(f.tags));
+    Value::Object(m)
+}
+
+/// Converts a lead into a contact (new, or `contact_id`), a company (`company_id`, or a new one
+/// from `company_name`) and optionally a deal, and marks it converted, all in one transaction.
+/// Converting again answers 409 naming what the lead became.
+pub async fn convert(
+    app: &App,
+    ctx: &Ctx,
+    id: LeadId,
+    conversion: Conversion,
+) -> Result<Lead, AppError> {
+    records::allow::<Lead>(app, ctx, Action::Update).await?;
+    let reach = records::reach(app, ctx).await?;
+    let ws = ctx.workspace_id;
+    let mut tx = app.db.begin().await?;
+    let lead: Lead = records::live_for_write(&mut tx, ctx, id.0, None, reach.as_deref()).await?;
+    if lead.state.converted_at.is_some() {
+        return Err(already_converted(&lead));
+    }
+    let mut missing = Vec::new();
+    if let Some(c) = conversion.contact_id
+        && !references::record_exists(&mut tx, ws, "contacts", c.0).await?
+    {
+        missing.push(references::missing("/contact_id", "contact"));
+    }
+    if let Some(c) = conversion.company_id
+        && !references::record_exists(&mut tx, ws, "companies", c.0).await?
+    {
+        missing.push(references::missing("/company_id", "company"));
+    }
+    if !missing.is_empty() {
+        return Err(AppError::Validation(missing));
+    }
+    let company = match (conversion.company_id, &lead.fields.company_name) {
+        (Some(c), _) => Some(c),
+        (None, Some(name)) => {
+            records::allow::<Company>(app, ctx, Action::Create).await?;
+            let mut body = json!({ "name": name });
+            if let Some(o) = lead.fields.owner_id {
+                body["owner_id"] = json!(o);
+            }
+            let (t, c) = records::create_in::<Company>(app, ctx, tx, body)
+                .await
+                .map_err(|e| under("/company", e))?;
+            tx = t;
+            Some(c.id)
+        }
+        (None, None) => None,
+    };
+    let contact = match conversion.contact_id {
+        Some(c) => c,
+        None => {
+            records::allow::<Contact>(app, ctx, Action::Create).await?;
+            let body = contact_body(&lead, company);
+            let (t, c) = records::create_in::<Contact>(app, ctx, tx, body)
+                .await
+                .map_err(|e| under("/contact", e))?;
+            tx = t;
+            c.id
+        }
+    };
+    let deal = match conversion.deal {
+        Some(Value::Object(mut fields)) => {
+            records::allow::<Deal>(app, ctx, Action::Create).await?;
+            let name = lead
+                .fields
+                .company_name
+                .clone()
+                .unwrap_or_else(|| lead.fields.display_name());
+            fields.entry("name").or_insert_with(|| json!(name));
+            if let Some(c) = company {
+                fields.entry("company_id").or_insert_with(|| json!(c));
+            }
+            if let Some(o) = lead.fields.owner_id {
+                fields.entry("owner_id").or_insert_with(|| json!(o));
+            }
+            let (t, d) = records::create_in::<Deal>(app, ctx, tx, Value::Object(fields))
+                .await
+                .map_err(|e| under("/deal", e))?;
+            tx = t;
+            Some(d.id)
+        }
+        _ => None,
+    };
+    let expected = lead.version;
+    let mut fields = lead.fields.clone();
+    if fields.status != "qualified" {
+        fields.status = "qualified".into();
+        fields.disqualified_reason = None;
+    }
+    let mut next = lead.revised(fields, time::now_millis());
+    next.state.converted_at = Some(next.updated_at);
+    next.state.converted_contact_id = Some(contact);
+    next.state.converted_company_id = company;
+    next.state.converted_deal_id = deal;
+    next.state.score = app.config.crm.lead_scoring.score(&next.fields, 0);
+    rows::update::<LeadRow>(&mut tx, ws, &next, expected).await?;
+    let event = Event::on("leads.convert", "leads", &id).with(json!({
+        "contact_id": contact,
+        "company_id": company,
+        "deal_id": deal,
+        "version": next.version,
+    }));
+    audit::record(&mut tx, ctx, event).await?;
+    tx.commit().await?;
+    Ok(next)
+}
