@@ -193,6 +193,32 @@ pub(crate) async fn refresh(app: &App, tx: &mut Tx, ctx: &Ctx, id: Uuid) -> Resu
     Ok(())
 }
 
+/// Notes an activity on a deal: its last activity moves forward (never back), which restarts
+/// its rotting clock; in the activity's transaction.
+pub(crate) async fn note_activity(
+    app: &App,
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: Uuid,
+    at: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some((current, false)) = rows::find_for_write::<DealRow>(tx, ctx.workspace_id, id).await?
+    else {
+        return Ok(());
+    };
+    if current.state.last_activity_at.is_some_and(|t| t >= at) {
+        return Ok(());
+    }
+    let expected = current.version;
+    let mut next = current
+        .clone()
+        .revised(current.fields.clone(), time::now_millis());
+    next.state.last_activity_at = Some(at);
+    Deal::settle(app, tx, ctx, Some(&current), &mut next).await?;
+    rows::update::<DealRow>(tx, ctx.workspace_id, &next, expected).await?;
+    Ok(())
+}
+
 /// Moves a live deal to another stage of its pipeline inside the caller's transaction (a
 /// removed stage's deals), with its history entry and audit entry.
 pub(crate) async fn move_within(

@@ -8,6 +8,7 @@ use rapport_domain::policy::Action;
 use rapport_domain::schema::LEADS;
 use rapport_domain::validation::FieldError;
 use rapport_store::Tx;
+use rapport_store::activities as activity_store;
 use rapport_store::leads::LeadRow;
 use rapport_store::records as rows;
 use serde_json::{Map, Value, json};
@@ -34,18 +35,46 @@ impl Object for Lead {
         references::check_all(tx, ctx.workspace_id, &[], owner.as_slice()).await
     }
 
-    /// The score follows the fields on every change. Activities are not logged on leads yet,
-    /// so the activity part of the rules counts zero until they are.
+    /// The score follows the fields and recent activities on every change.
     async fn settle(
         app: &App,
-        _tx: &mut Tx,
-        _ctx: &Ctx,
+        tx: &mut Tx,
+        ctx: &Ctx,
         _before: Option<&Self>,
         lead: &mut Self,
     ) -> Result<(), AppError> {
-        lead.state.score = app.config.crm.lead_scoring.score(&lead.fields, 0);
+        lead.state.score = score(app, tx, ctx, lead).await?;
         Ok(())
     }
+}
+
+/// The lead's score under the configured rules, counting its activities in the rules' window.
+async fn score(app: &App, tx: &mut Tx, ctx: &Ctx, lead: &Lead) -> Result<i64, AppError> {
+    let rules = &app.config.crm.lead_scoring;
+    let since = time::now_millis() - chrono::Duration::days(rules.activity_days);
+    let recent =
+        activity_store::count_since(tx, ctx.workspace_id, "leads", lead.id.0, since).await?;
+    Ok(rules.score(&lead.fields, recent))
+}
+
+/// Scores a lead again after an activity linked to it changed, in the activity's transaction;
+/// the version moves only when the score does.
+pub(crate) async fn rescore(app: &App, tx: &mut Tx, ctx: &Ctx, id: Uuid) -> Result<(), AppError> {
+    let Some((current, false)) = rows::find_for_write::<LeadRow>(tx, ctx.workspace_id, id).await?
+    else {
+        return Ok(());
+    };
+    let fresh = score(app, tx, ctx, &current).await?;
+    if fresh == current.state.score {
+        return Ok(());
+    }
+    let expected = current.version;
+    let mut next = current
+        .clone()
+        .revised(current.fields.clone(), time::now_millis());
+    next.state.score = fresh;
+    rows::update::<LeadRow>(tx, ctx.workspace_id, &next, expected).await?;
+    Ok(())
 }
 
 fn already_converted(lead: &Lead) -> AppError {
@@ -207,7 +236,7 @@ pub async fn convert(
     next.state.converted_contact_id = Some(contact);
     next.state.converted_company_id = company;
     next.state.converted_deal_id = deal;
-    next.state.score = app.config.crm.lead_scoring.score(&next.fields, 0);
+    next.state.score = score(app, &mut tx, ctx, &next).await?;
     rows::update::<LeadRow>(&mut tx, ws, &next, expected).await?;
     let event = Event::on("leads.convert", "leads", &id).with(json!({
         "contact_id": contact,

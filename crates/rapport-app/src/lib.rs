@@ -2,6 +2,7 @@
 //! body)` = validate -> one transaction -> record), plus configuration and the request context.
 //! The HTTP layer and the CLI both call these; neither touches the store directly for writes.
 
+pub mod activities;
 pub mod app;
 pub mod audit;
 pub mod companies;
@@ -20,6 +21,7 @@ pub mod records;
 pub mod references;
 pub mod search;
 pub mod secret;
+pub mod timeline;
 
 pub use app::App;
 pub use ctx::{Actor, Ctx};

@@ -3,6 +3,7 @@
 
 use rapport_domain::ids::{UserId, WorkspaceId};
 use rapport_domain::validation::FieldError;
+use rapport_store::activities::ActivityRow;
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
 use rapport_store::deals::DealRow;
@@ -27,6 +28,7 @@ pub async fn record_exists(
         "pipelines" => exists_live::<PipelineRow>(tx, ws, id).await?,
         "deals" => exists_live::<DealRow>(tx, ws, id).await?,
         "leads" => exists_live::<LeadRow>(tx, ws, id).await?,
+        "activities" => exists_live::<ActivityRow>(tx, ws, id).await?,
         _ => false,
     })
 }

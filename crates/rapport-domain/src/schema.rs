@@ -115,7 +115,14 @@ const fn f(path: &'static str, kind: FieldKind, sortable: bool) -> FieldSpec {
 }
 
 /// Every object stored as records, by its API name: what roles and token scopes may name.
-pub const RECORD_OBJECTS: &[&str] = &["contacts", "companies", "pipelines", "deals", "leads"];
+pub const RECORD_OBJECTS: &[&str] = &[
+    "contacts",
+    "companies",
+    "pipelines",
+    "deals",
+    "leads",
+    "activities",
+];
 
 /// Record objects that are shared configuration rather than customer data: every role reads
 /// them whole, and only managers and above change them.
@@ -269,6 +276,44 @@ pub static LEADS: ObjectSchema = ObjectSchema {
         f("tags", FieldKind::Tags, false),
         f("score", FieldKind::Integer, true),
         f("converted_at", FieldKind::Timestamp, false),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// Activity kinds as filter values.
+pub const ACTIVITY_KINDS: &[&str] = &["note", "call", "email", "meeting"];
+
+/// Activities.
+pub static ACTIVITIES: ObjectSchema = ObjectSchema {
+    name: "activities",
+    owner: Some("owner_id"),
+    default_sort: "-occurred_at",
+    sensitive: &["body", "from", "to", "attendees"],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("kind", FieldKind::Enum(ACTIVITY_KINDS), false),
+        f("subject", FieldKind::Text, false),
+        f("occurred_at", FieldKind::Timestamp, true),
+        f(
+            "direction",
+            FieldKind::Enum(&["inbound", "outbound"]),
+            false,
+        ),
+        f("duration_seconds", FieldKind::Integer, false),
+        f(
+            "outcome",
+            FieldKind::Enum(&[
+                "connected",
+                "no_answer",
+                "left_voicemail",
+                "busy",
+                "wrong_number",
+            ]),
+            false,
+        ),
+        f("owner_id", FieldKind::Id, false),
         f("created_at", FieldKind::Timestamp, true),
         f("updated_at", FieldKind::Timestamp, true),
     ],

@@ -2,6 +2,7 @@
 //! object family, search, idempotency records. Lists and filters are built once with sea-query and
 //! rendered for either database. The store never decides who may do what.
 
+pub mod activities;
 pub mod audit;
 pub mod companies;
 pub mod contacts;
@@ -24,6 +25,7 @@ pub mod search;
 pub mod sessions;
 mod sql;
 pub mod teams;
+pub mod timeline;
 pub mod tokens;
 pub mod users;
 pub mod workspaces;

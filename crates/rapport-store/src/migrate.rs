@@ -38,6 +38,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 7, "0007_rbac", "rbac"),
     step!("sqlite", 8, "0008_deals", "deals"),
     step!("sqlite", 13, "0013_leads", "leads"),
+    step!("sqlite", 14, "0014_activities", "activities"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -49,6 +50,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 7, "0007_rbac", "rbac"),
     step!("postgres", 8, "0008_deals", "deals"),
     step!("postgres", 13, "0013_leads", "leads"),
+    step!("postgres", 14, "0014_activities", "activities"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -15,6 +15,8 @@ pub const CONTACT: &str = "contact";
 pub const COMPANY: &str = "company";
 /// `object_type` of pipelines.
 pub const PIPELINE: &str = "pipeline";
+/// `object_type` of activities.
+pub const ACTIVITY: &str = "activity";
 /// `object_type` of leads.
 pub const LEAD: &str = "lead";
 /// `object_type` of deals.

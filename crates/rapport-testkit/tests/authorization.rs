@@ -71,6 +71,17 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("post", "/api/v1/leads/{id}/restore", AtLeast(Member)),
     ("post", "/api/v1/leads/search", AtLeast(Viewer)),
     ("post", "/api/v1/leads/{id}/convert", AtLeast(Member)),
+    ("get", "/api/v1/activities", AtLeast(Viewer)),
+    ("post", "/api/v1/activities", AtLeast(Member)),
+    ("get", "/api/v1/activities/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/activities/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/activities/{id}", AtLeast(Member)),
+    ("post", "/api/v1/activities/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/activities/search", AtLeast(Viewer)),
+    ("get", "/api/v1/contacts/{id}/timeline", AtLeast(Viewer)),
+    ("get", "/api/v1/companies/{id}/timeline", AtLeast(Viewer)),
+    ("get", "/api/v1/deals/{id}/timeline", AtLeast(Viewer)),
+    ("get", "/api/v1/leads/{id}/timeline", AtLeast(Viewer)),
     ("get", "/api/v1/search", AtLeast(Viewer)),
     ("post", "/api/v1/auth/login", Public),
     ("post", "/api/v1/auth/logout", AtLeast(Viewer)),
@@ -144,6 +155,7 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         }
         ("post", "/api/v1/pipelines/{id}/stages/{stage_id}/remove") => json!({}),
         ("post", "/api/v1/leads") => json!({ "last_name": "Matrix" }),
+        ("post", "/api/v1/activities") => json!({ "kind": "note" }),
         ("post", "/api/v1/leads/{id}/convert") => json!({}),
         ("patch", _) if path.starts_with("/api/v1/members") => json!({ "role": "viewer" }),
         ("patch", "/api/v1/settings") => json!({ "require_mfa": false }),
@@ -339,6 +351,16 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         .await
         .json();
     let lead_id = lead["id"].as_str().expect("id").to_owned();
+    let activity = app
+        .post(
+            "/api/v1/activities",
+            json!({ "kind": "note", "body": "Met at the fair",
+                    "links": [{ "type": "deals", "id": deal_id }, { "type": "contacts", "id": contact_id }] }),
+        )
+        .await
+        .json();
+    let activity_id = activity["id"].as_str().expect("id").to_owned();
+    let deal_before = app.get(&format!("/api/v1/deals/{deal_id}")).await.text();
     let colleague = app.member(Role::Member).await;
     let tokens = app.get("/api/v1/tokens").await.json();
     let token_id = tokens["data"][0]["id"]
@@ -356,6 +378,7 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         stage_id.clone(),
         deal_id.clone(),
         lead_id.clone(),
+        activity_id.clone(),
     ];
     let before = snapshot(&app, &contact_id, &company_id).await;
 
@@ -373,6 +396,8 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             deal_id.as_str()
         } else if template.starts_with("/api/v1/leads") {
             lead_id.as_str()
+        } else if template.starts_with("/api/v1/activities") {
+            activity_id.as_str()
         } else {
             contact_id.as_str()
         };
@@ -426,8 +451,20 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
     let p = res.problem(422, "validation-failed");
     assert_eq!(p["errors"][0]["pointer"], "/pipeline_id", "{p}");
     assert_eq!(p["errors"][1]["pointer"], "/company_id", "{p}");
-    let ours_deal = app.get(&format!("/api/v1/deals/{deal_id}")).await.json();
-    assert_eq!(ours_deal["version"], 1, "{ours_deal}");
+    let deal_after = app.get(&format!("/api/v1/deals/{deal_id}")).await.text();
+    assert_eq!(
+        deal_after, deal_before,
+        "the intruder changed nothing of our deal"
+    );
+    // Nor log an activity on our deal.
+    let res = app
+        .request(Method::POST, "/api/v1/activities")
+        .bearer(&intruder.token)
+        .json(&json!({ "kind": "note", "links": [{ "type": "deals", "id": deal_id }] }))
+        .send()
+        .await;
+    let p = res.problem(422, "validation-failed");
+    assert_eq!(p["errors"][0]["pointer"], "/links/0/id", "{p}");
     let ours_lead = app.get(&format!("/api/v1/leads/{lead_id}")).await.json();
     assert_eq!(ours_lead["converted_at"], Value::Null, "{ours_lead}");
     assert!(

@@ -84,6 +84,21 @@ const WITH_BODY: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/passkeys/login/finish"),
     ("put", "/api/v1/roles/{name}"),
     ("post", "/api/v1/teams"),
+    ("post", "/api/v1/pipelines"),
+    ("patch", "/api/v1/pipelines/{id}"),
+    ("post", "/api/v1/pipelines/search"),
+    ("post", "/api/v1/deals"),
+    ("patch", "/api/v1/deals/{id}"),
+    ("post", "/api/v1/deals/search"),
+    ("post", "/api/v1/leads"),
+    ("patch", "/api/v1/leads/{id}"),
+    ("post", "/api/v1/leads/search"),
+    ("post", "/api/v1/activities"),
+    ("patch", "/api/v1/activities/{id}"),
+    ("post", "/api/v1/activities/search"),
+    ("post", "/api/v1/pipelines/{id}/stages/{stage_id}/remove"),
+    ("post", "/api/v1/deals/{id}/move"),
+    ("post", "/api/v1/leads/{id}/convert"),
 ];
 
 /// Routes that serve the documentation itself (not part of the API they document) and the

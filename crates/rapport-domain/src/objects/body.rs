@@ -52,6 +52,11 @@ impl<'a> Body<'a> {
         format!("{}/{}", self.prefix, pointer_key(key))
     }
 
+    /// The raw value of `key`, left in place.
+    pub fn peek(&self, key: &str) -> Option<&Value> {
+        self.map.get(key)
+    }
+
     /// Records a problem for `key`.
     pub fn fail(&mut self, key: &str, code: &str, message: impl Into<String>) {
         let pointer = self.pointer(key);

@@ -1,5 +1,6 @@
 //! The CRM objects: their records, their writable drafts, and how a JSON body becomes a draft.
 
+pub mod activity;
 pub mod address;
 pub mod body;
 pub mod company;
@@ -12,6 +13,7 @@ pub mod record;
 pub mod record_ref;
 pub mod time;
 
+pub use activity::{Activity, ActivityDraft};
 pub use address::Address;
 pub use company::{Company, CompanyDraft};
 pub use contact::{Contact, ContactDraft, EmailEntry, PhoneEntry};

@@ -42,4 +42,39 @@ impl Body<'_> {
             id,
         })
     }
+
+    /// A list of distinct record references (absent means empty), at most `max`; each problem
+    /// points at its item (`/links/2/id`).
+    pub fn record_refs(
+        &mut self,
+        key: &str,
+        objects: &[&'static str],
+        max: usize,
+    ) -> Vec<RecordRef> {
+        let items = self.array(key, max);
+        let base = self.pointer(key);
+        let mut out: Vec<RecordRef> = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            let index = i.to_string();
+            let mut wrapper = serde_json::Map::new();
+            wrapper.insert(index.clone(), item);
+            let Some(mut holder) = Body::open(
+                serde_json::Value::Object(wrapper),
+                &base,
+                &[index.as_str()],
+                self.errors(),
+            ) else {
+                continue;
+            };
+            let Some(r) = holder.record_ref(&index, objects) else {
+                continue;
+            };
+            if out.contains(&r) {
+                holder.fail(&index, "duplicate", "this record is listed twice");
+                continue;
+            }
+            out.push(r);
+        }
+        out
+    }
 }

@@ -1,5 +1,6 @@
 //! The JSON API, version 1: one module per resource, each owning its routes.
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod companies;
@@ -14,6 +15,7 @@ pub mod pipelines;
 pub mod resource;
 pub mod roles;
 pub mod search;
+pub mod timeline;
 pub mod tokens;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -31,6 +33,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(deals::board_router())
         .merge(leads::router())
         .merge(leads::convert_router())
+        .merge(activities::router())
+        .merge(timeline::router())
         .merge(search::router())
         .merge(auth::router())
         .merge(tokens::router())

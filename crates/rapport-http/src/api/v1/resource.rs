@@ -280,7 +280,8 @@ pub fn page<T: Serialize>(
     res
 }
 
-fn next_link(uri: &Uri, cursor: &str) -> String {
+/// `Link: <same path and query, with this cursor>; rel="next"`.
+pub fn next_link(uri: &Uri, cursor: &str) -> String {
     let mut pairs: Vec<String> = uri
         .query()
         .unwrap_or("")

@@ -1,0 +1,3 @@
+DROP INDEX audit_log_object;
+DROP TABLE activity_links;
+DROP TABLE activities;
