@@ -19,6 +19,7 @@ pub mod pipelines;
 pub mod policy;
 pub mod records;
 pub mod references;
+pub mod reports;
 pub mod search;
 pub mod secret;
 pub mod timeline;

@@ -20,6 +20,7 @@ pub mod oidc;
 pub mod passkeys;
 pub mod pipelines;
 pub mod records;
+pub mod reports;
 pub mod roles;
 pub mod search;
 pub mod sessions;

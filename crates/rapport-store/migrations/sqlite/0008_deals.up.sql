@@ -71,6 +71,9 @@ CREATE INDEX deals_live_closed ON deals (workspace_id, closed_at, id) WHERE dele
 -- The board: one stage's deals in rank order; also counts and sums per stage for reports.
 CREATE INDEX deals_live_stage_rank ON deals (workspace_id, stage_id, board_rank, id) WHERE deleted_at IS NULL;
 CREATE INDEX deals_live_pipeline ON deals (workspace_id, pipeline_id, created_at, id) WHERE deleted_at IS NULL;
+-- Reports read these alone (index-only): a pipeline's sums by stage, and deals closed in a period.
+CREATE INDEX deals_report_pipeline ON deals (workspace_id, pipeline_id, stage_id, amount_currency, amount_amount, probability, owner_id) WHERE deleted_at IS NULL;
+CREATE INDEX deals_report_closed ON deals (workspace_id, closed_at, stage_kind, amount_currency, amount_amount, close_reason, owner_id) WHERE deleted_at IS NULL AND closed_at IS NOT NULL;
 CREATE INDEX deals_company ON deals (workspace_id, company_id);
 CREATE INDEX deals_owner ON deals (workspace_id, owner_id);
 

@@ -12,6 +12,7 @@ pub mod mfa;
 pub mod oidc;
 pub mod passkeys;
 pub mod pipelines;
+pub mod reports;
 pub mod resource;
 pub mod roles;
 pub mod search;
@@ -35,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(leads::convert_router())
         .merge(activities::router())
         .merge(timeline::router())
+        .merge(reports::router())
         .merge(search::router())
         .merge(auth::router())
         .merge(tokens::router())
