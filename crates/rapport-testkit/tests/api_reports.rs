@@ -1,8 +1,6 @@
 //! Dashboard reports through the HTTP API, on SQLite and PostgreSQL: a pipeline by stage with
 //! its weighted forecast, won and lost deals in a period, and activities per owner or kind.
 
-#![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
-
 mod common;
 
 use common::{get_ok, id_of};
