@@ -3,7 +3,9 @@
 //! The HTTP layer and the CLI both call these; neither touches the store directly for writes.
 
 pub mod app;
+pub mod appointments;
 pub mod audit;
+pub mod calendar;
 pub mod companies;
 pub mod config;
 pub mod contacts;
@@ -17,6 +19,7 @@ pub mod records;
 pub mod references;
 pub mod search;
 pub mod secret;
+pub mod tasks;
 
 pub use app::App;
 pub use ctx::{Actor, Ctx};

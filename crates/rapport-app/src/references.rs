@@ -3,9 +3,11 @@
 
 use rapport_domain::ids::{UserId, WorkspaceId};
 use rapport_domain::validation::FieldError;
+use rapport_store::appointments::AppointmentRow;
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
 use rapport_store::records::exists_live;
+use rapport_store::tasks::TaskRow;
 use rapport_store::{Tx, users};
 use uuid::Uuid;
 
@@ -21,6 +23,8 @@ pub async fn record_exists(
     Ok(match object {
         "contacts" => exists_live::<ContactRow>(tx, ws, id).await?,
         "companies" => exists_live::<CompanyRow>(tx, ws, id).await?,
+        "tasks" => exists_live::<TaskRow>(tx, ws, id).await?,
+        "appointments" => exists_live::<AppointmentRow>(tx, ws, id).await?,
         _ => false,
     })
 }

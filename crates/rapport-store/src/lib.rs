@@ -2,7 +2,9 @@
 //! object family, search, idempotency records. Lists and filters are built once with sea-query and
 //! rendered for either database. The store never decides who may do what.
 
+pub mod appointments;
 pub mod audit;
+pub mod calendar;
 pub mod companies;
 pub mod contacts;
 pub mod cursor;
@@ -20,6 +22,7 @@ pub mod roles;
 pub mod search;
 pub mod sessions;
 mod sql;
+pub mod tasks;
 pub mod teams;
 pub mod tokens;
 pub mod users;

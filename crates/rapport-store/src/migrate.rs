@@ -37,6 +37,9 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 6, "0006_oidc", "oidc"),
     step!("sqlite", 7, "0007_rbac", "rbac"),
     step!("sqlite", 8, "0008_deals", "deals"),
+    step!("sqlite", 9, "0009_tasks", "tasks"),
+    // 10 is taken by another object family on its own branch.
+    step!("sqlite", 11, "0011_appointments", "appointments"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -47,6 +50,9 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 6, "0006_oidc", "oidc"),
     step!("postgres", 7, "0007_rbac", "rbac"),
     step!("postgres", 8, "0008_deals", "deals"),
+    step!("postgres", 9, "0009_tasks", "tasks"),
+    // 10 is taken by another object family on its own branch.
+    step!("postgres", 11, "0011_appointments", "appointments"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -13,6 +13,10 @@ use crate::error::StoreError;
 pub const CONTACT: &str = "contact";
 /// `object_type` of companies.
 pub const COMPANY: &str = "company";
+/// `object_type` of tasks.
+pub const TASK: &str = "task";
+/// `object_type` of appointments.
+pub const APPOINTMENT: &str = "appointment";
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,9 @@
 //! The JSON API, version 1: one module per resource, each owning its routes.
 
+pub mod appointments;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod companies;
 pub mod contacts;
 pub mod members;
@@ -11,6 +13,7 @@ pub mod passkeys;
 pub mod resource;
 pub mod roles;
 pub mod search;
+pub mod tasks;
 pub mod tokens;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -22,6 +25,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(contacts::router())
         .merge(companies::router())
+        .merge(tasks::router())
+        .merge(appointments::router())
+        .merge(calendar::router())
         .merge(search::router())
         .merge(auth::router())
         .merge(tokens::router())
