@@ -12,6 +12,7 @@ use rapport_domain::validation::FieldError;
 use rapport_store::Tx;
 use rapport_store::appointments::AppointmentRow;
 use rapport_store::list::Page;
+use rapport_store::records::find_for_write;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -34,49 +35,46 @@ impl Object for Appointment {
     }
 
     /// Attendee contacts and linked records must be live records of this workspace, attendee
-    /// users and the owner its members; every miss is listed with its pointer.
+    /// users and the owner its members; every miss is listed with its pointer. Only what the
+    /// write brings in is checked: a past meeting whose contact was deleted or whose attendee
+    /// left can still be edited, and a restored one comes back as it was.
     async fn check(
         tx: &mut Tx,
         ctx: &Ctx,
         draft: &AppointmentDraft,
-        _own: Uuid,
+        own: Uuid,
     ) -> Result<(), AppError> {
-        let contact_pointers: Vec<String> = (0..draft.attendees.contacts.len())
-            .map(|i| format!("/attendees/contacts/{i}"))
-            .collect();
-        let link_pointers: Vec<String> = (0..draft.records.len())
-            .map(|i| format!("/records/{i}/id"))
-            .collect();
-        let user_pointers: Vec<String> = (0..draft.attendees.users.len())
-            .map(|i| format!("/attendees/users/{i}"))
-            .collect();
-        let records: Vec<(&str, &str, Uuid)> = draft
-            .attendees
-            .contacts
+        let stored = find_for_write::<AppointmentRow>(tx, ctx.workspace_id, own)
+            .await?
+            .map(|(a, _)| a.fields);
+        let had = |f: &dyn Fn(&AppointmentDraft) -> bool| stored.as_ref().is_some_and(f);
+        let mut records: Vec<(String, &str, Uuid)> = Vec::new();
+        for (i, c) in draft.attendees.contacts.iter().enumerate() {
+            if !had(&|s| s.attendees.contacts.contains(c)) {
+                records.push((format!("/attendees/contacts/{i}"), "contacts", c.0));
+            }
+        }
+        for (i, r) in draft.records.iter().enumerate() {
+            if !had(&|s| s.records.contains(r)) {
+                records.push((format!("/records/{i}/id"), r.object.as_str(), r.id));
+            }
+        }
+        let mut members: Vec<(String, UserId)> = Vec::new();
+        if let Some(o) = draft.owner_id
+            && !had(&|s| s.owner_id == Some(o))
+        {
+            members.push(("/owner_id".into(), o));
+        }
+        for (i, u) in draft.attendees.users.iter().enumerate() {
+            if !had(&|s| s.attendees.users.contains(u)) {
+                members.push((format!("/attendees/users/{i}"), *u));
+            }
+        }
+        let records: Vec<(&str, &str, Uuid)> = records
             .iter()
-            .zip(&contact_pointers)
-            .map(|(c, p)| (p.as_str(), "contacts", c.0))
-            .chain(
-                draft
-                    .records
-                    .iter()
-                    .zip(&link_pointers)
-                    .map(|(r, p)| (p.as_str(), r.object.as_str(), r.id)),
-            )
+            .map(|(p, o, id)| (p.as_str(), *o, *id))
             .collect();
-        let members: Vec<(&str, UserId)> = draft
-            .owner_id
-            .iter()
-            .map(|o| ("/owner_id", *o))
-            .chain(
-                draft
-                    .attendees
-                    .users
-                    .iter()
-                    .zip(&user_pointers)
-                    .map(|(u, p)| (p.as_str(), *u)),
-            )
-            .collect();
+        let members: Vec<(&str, UserId)> = members.iter().map(|(p, u)| (p.as_str(), *u)).collect();
         references::check_all(tx, ctx.workspace_id, &records, &members).await
     }
 

@@ -7,6 +7,7 @@ use rapport_domain::objects::{Task, TaskDraft, TaskStatus};
 use rapport_domain::schema::TASKS;
 use rapport_domain::validation::FieldError;
 use rapport_store::Tx;
+use rapport_store::records::find_for_write;
 use rapport_store::tasks::TaskRow;
 use serde_json::Value;
 use uuid::Uuid;
@@ -26,17 +27,27 @@ impl Object for Task {
     }
 
     /// The assignee must be a member and the linked record a live record of this workspace
-    /// (a record of another workspace answers like a missing one). Checked on every write, like
-    /// a contact's company: a task never points at something that is gone.
-    async fn check(tx: &mut Tx, ctx: &Ctx, draft: &TaskDraft, _own: Uuid) -> Result<(), AppError> {
+    /// (a record of another workspace answers like a missing one). Only what the write brings
+    /// in is checked: a task whose contact was deleted or whose assignee left can still be
+    /// edited and closed, and a restored task comes back as it was.
+    async fn check(tx: &mut Tx, ctx: &Ctx, draft: &TaskDraft, own: Uuid) -> Result<(), AppError> {
+        let stored = find_for_write::<TaskRow>(tx, ctx.workspace_id, own)
+            .await?
+            .map(|(t, _)| t.fields);
         let records: Vec<(&str, &str, Uuid)> = draft
             .record
             .iter()
+            .filter(|r| {
+                stored
+                    .as_ref()
+                    .is_none_or(|s| s.record.as_ref() != Some(*r))
+            })
             .map(|r| ("/record/id", r.object.as_str(), r.id))
             .collect();
         let members: Vec<(&str, UserId)> = draft
             .assignee_id
             .iter()
+            .filter(|u| stored.as_ref().is_none_or(|s| s.assignee_id != Some(**u)))
             .map(|u| ("/assignee_id", *u))
             .collect();
         references::check_all(tx, ctx.workspace_id, &records, &members).await

@@ -241,6 +241,48 @@ async fn attendees_links_and_owner_must_belong_to_this_workspace(b: Backend) {
     );
 }
 
+async fn a_meeting_outlives_its_attendees_but_cannot_invite_missing_ones(b: Backend) {
+    let app = TestApp::new(b).await;
+    let colleague = app.member(Role::Member).await;
+    let ana = id_of(&app.create_contact(json!({"first_name": "Ana"})).await);
+    let bo = id_of(&app.create_contact(json!({"first_name": "Bo"})).await);
+    let mut body = meeting("Review", "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z");
+    body["attendees"] = json!({"contacts": [ana], "users": [colleague.user_id.to_string()]});
+    body["records"] = json!([{"type": "contacts", "id": ana}]);
+    let id = create(&app, body).await;
+    app.delete(&format!("/api/v1/contacts/{ana}")).await;
+    app.delete(&format!("/api/v1/members/{}", colleague.user_id))
+        .await;
+    // Notes can still be written on the past meeting, and another attendee added.
+    let res = app
+        .patch(
+            &at(&id),
+            json!({"description": "Went well", "attendees": {"contacts": [ana, bo]}}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    // Nobody missing can be newly invited.
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let p = app
+        .patch(
+            &at(&id),
+            json!({"attendees": {"contacts": [bo, ana, nobody]}}),
+        )
+        .await
+        .problem(422, "validation-failed");
+    assert_eq!(pointers(&p), ["/attendees/contacts/2"]);
+    let mut body = meeting("Follow-up", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z");
+    body["attendees"] = json!({"contacts": [ana], "users": [colleague.user_id.to_string()]});
+    let p = app
+        .post(APPOINTMENTS, body)
+        .await
+        .problem(422, "validation-failed");
+    assert_eq!(
+        sorted(pointers(&p)),
+        ["/attendees/contacts/0", "/attendees/users/0"]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Patches, side rows, delete and restore
 // ---------------------------------------------------------------------------------------------
@@ -803,6 +845,7 @@ both_backends!(
     an_appointment_is_created_with_its_attendees_links_and_the_creator_as_owner,
     bad_fields_are_listed_with_their_pointers_and_nothing_is_written,
     attendees_links_and_owner_must_belong_to_this_workspace,
+    a_meeting_outlives_its_attendees_but_cannot_invite_missing_ones,
     patches_replace_attendees_and_keep_the_end_after_the_start,
     ranges_list_overlapping_appointments_and_leave_touching_ones_out,
     bad_ranges_are_refused_naming_the_parameter,

@@ -249,6 +249,46 @@ async fn references_must_be_members_and_live_records_of_this_workspace(b: Backen
     assert_eq!(pointers(&p), ["/record/id"]);
 }
 
+async fn a_task_outlives_its_contact_and_assignee_but_cannot_take_on_missing_ones(b: Backend) {
+    let app = TestApp::new(b).await;
+    let colleague = app.member(Role::Member).await;
+    let ana = id_of(&app.create_contact(json!({"first_name": "Ana"})).await);
+    let t = create(
+        &app,
+        json!({"title": "Call Ana", "record": {"type": "contacts", "id": ana},
+               "assignee_id": colleague.user_id.to_string()}),
+    )
+    .await;
+    let id = id_of(&t);
+    app.delete(&format!("/api/v1/contacts/{ana}")).await;
+    let res = app
+        .delete(&format!("/api/v1/members/{}", colleague.user_id))
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
+    // What it already pointed at does not block closing it.
+    let res = app.patch(&at(&id), json!({"status": "done"})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    // But a new task, or a new link, cannot point at them.
+    let p = app
+        .post(
+            TASKS,
+            json!({"title": "Again", "record": {"type": "contacts", "id": ana},
+                   "assignee_id": colleague.user_id.to_string()}),
+        )
+        .await
+        .problem(422, "validation-failed");
+    assert_eq!(sorted(pointers(&p)), ["/assignee_id", "/record/id"]);
+    let other = id_of(&create(&app, json!({"title": "Other"})).await);
+    let p = app
+        .patch(
+            &at(&other),
+            json!({"record": {"type": "contacts", "id": ana}}),
+        )
+        .await
+        .problem(422, "validation-failed");
+    assert_eq!(pointers(&p), ["/record/id"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Derived fields, patches, delete and restore
 // ---------------------------------------------------------------------------------------------
@@ -625,6 +665,7 @@ both_backends!(
     a_task_links_to_a_contact_or_a_company_of_the_workspace,
     every_bad_field_is_listed_with_its_pointer_and_nothing_is_written,
     references_must_be_members_and_live_records_of_this_workspace,
+    a_task_outlives_its_contact_and_assignee_but_cannot_take_on_missing_ones,
     completed_at_is_set_when_done_and_cleared_when_reopened,
     patches_honour_if_match_and_a_stale_one_changes_nothing,
     a_deleted_task_leaves_lists_until_restored,
