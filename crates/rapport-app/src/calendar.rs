@@ -79,6 +79,8 @@ pub async fn revoke_token(app: &App, ctx: &Ctx) -> Result<(), AppError> {
 /// [`PAST_DAYS`] ago to [`FUTURE_DAYS`] ahead, earliest first. An unknown, replaced or revoked
 /// token, a member who left or was disabled, or one whose role may no longer read appointments
 /// all answer `NotFound`: the URL is the credential and says nothing about why it is dead.
+/// The member's record scope applies as everywhere: a role limited to its own (or its teams')
+/// records sees the meetings it attends only when their owner is within that reach.
 pub async fn feed(
     app: &App,
     token: &str,
