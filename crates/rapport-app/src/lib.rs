@@ -4,7 +4,9 @@
 
 pub mod activities;
 pub mod app;
+pub mod appointments;
 pub mod audit;
+pub mod calendar;
 pub mod companies;
 pub mod config;
 pub mod contacts;
@@ -22,6 +24,7 @@ pub mod references;
 pub mod reports;
 pub mod search;
 pub mod secret;
+pub mod tasks;
 pub mod timeline;
 
 pub use app::App;

@@ -1,6 +1,7 @@
 //! List requests as clients send them (`filter`, `sort`, `limit`, `cursor`, `include_total`),
 //! checked against an object's schema once for every object.
 
+use rapport_domain::ids::UserId;
 use rapport_domain::query::{self, SortKey, TypedExpr};
 use rapport_domain::schema::ObjectSchema;
 use rapport_store::list::ListParams;
@@ -33,11 +34,22 @@ pub struct ListRequest {
 }
 
 impl ListRequest {
-    /// Checks the input against `schema`.
-    pub fn parse(input: ListInput, schema: &ObjectSchema) -> Result<Self, AppError> {
+    /// Checks the input against `schema` for the caller `me`: `"me"` in an id filter
+    /// (`assignee_id eq "me"`) is their user id, resolved here once for every object so that
+    /// "my open tasks due this week" is one filter expression.
+    pub fn parse(
+        input: ListInput,
+        schema: &ObjectSchema,
+        me: Option<UserId>,
+    ) -> Result<Self, AppError> {
         let filter = match input.filter.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(f) => Some(query::parse_filter(f, schema, chrono::Utc::now())?),
+            Some(f) => Some(query::parse_filter_as(
+                f,
+                schema,
+                chrono::Utc::now(),
+                me.map(|u| u.0),
+            )?),
         };
         let sort_text = input
             .sort

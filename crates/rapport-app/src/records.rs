@@ -468,8 +468,23 @@ pub async fn restore<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, App
 
 /// A page of live records.
 pub async fn list<O: Object>(app: &App, ctx: &Ctx, input: ListInput) -> Result<Page<O>, AppError> {
+    list_within::<O>(app, ctx, input, None).await
+}
+
+/// A page of live records that also meet `restriction`, a condition built by the application
+/// (an appointment list's calendar range, a calendar feed's "mine"), on top of the client's
+/// filter and the caller's record scope.
+pub async fn list_within<O: Object>(
+    app: &App,
+    ctx: &Ctx,
+    input: ListInput,
+    restriction: Option<TypedExpr>,
+) -> Result<Page<O>, AppError> {
     allow::<O>(app, ctx, Action::Read).await?;
-    let mut req = ListRequest::parse(input, O::SCHEMA)?;
+    let mut req = ListRequest::parse(input, O::SCHEMA, ctx.actor.user())?;
+    if let Some(condition) = restriction {
+        req.restrict(condition);
+    }
     if !ctx.principal.pii_read()
         && let Some(path) = req.uses_any(O::SCHEMA.personal_paths)
     {

@@ -4,12 +4,14 @@
 use rapport_domain::ids::{UserId, WorkspaceId};
 use rapport_domain::validation::FieldError;
 use rapport_store::activities::ActivityRow;
+use rapport_store::appointments::AppointmentRow;
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
 use rapport_store::deals::DealRow;
 use rapport_store::leads::LeadRow;
 use rapport_store::pipelines::PipelineRow;
 use rapport_store::records::exists_live;
+use rapport_store::tasks::TaskRow;
 use rapport_store::{Tx, users};
 use uuid::Uuid;
 
@@ -29,6 +31,8 @@ pub async fn record_exists(
         "deals" => exists_live::<DealRow>(tx, ws, id).await?,
         "leads" => exists_live::<LeadRow>(tx, ws, id).await?,
         "activities" => exists_live::<ActivityRow>(tx, ws, id).await?,
+        "tasks" => exists_live::<TaskRow>(tx, ws, id).await?,
+        "appointments" => exists_live::<AppointmentRow>(tx, ws, id).await?,
         _ => false,
     })
 }

@@ -1,10 +1,10 @@
-//! `GET /{object}/{id}/timeline`: what happened to a record (activities, stage moves and
-//! changes) newest first, for callers who may read the record; activities only for roles that
+//! `GET /{object}/{id}/timeline`: what happened to a record (activities, tasks, stage moves
+//! and changes) newest first, for callers who may read the record; activities only for roles that
 //! may read activities.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rapport_domain::objects::{Activity, Company, Contact, Deal, Lead};
+use rapport_domain::objects::{Activity, Company, Contact, Deal, Lead, Task};
 use rapport_domain::policy::{self, Action, Resource};
 use rapport_domain::query;
 use rapport_store::timeline::{self, Entry, Position};
@@ -54,6 +54,10 @@ fn entry_json(p: &Position, e: Entry) -> Result<Value, AppError> {
         Entry::Activity(a) => json!({
             "type": "activity", "at": at(p), "id": a.id,
             "activity": serde_json::to_value(&*a).map_err(|e| AppError::Internal(e.to_string()))?,
+        }),
+        Entry::Task(t) => json!({
+            "type": "task", "at": at(p), "id": t.id,
+            "task": serde_json::to_value(&*t).map_err(|e| AppError::Internal(e.to_string()))?,
         }),
         Entry::StageMove {
             from_stage_id,
@@ -105,13 +109,21 @@ pub async fn page(
         Resource::Records(<Activity as records::Object>::SCHEMA.name),
     )
     .is_ok();
+    let tasks = policy::check(
+        &ctx.principal,
+        Action::Read,
+        Resource::Records(<Task as records::Object>::SCHEMA.name),
+    )
+    .is_ok();
     let limit = usize::try_from(limit).unwrap_or(50);
     let (entries, more) =
         timeline::page(&app.db, ctx.workspace_id, object, id, from.as_ref(), limit).await?;
     let last = entries.last().map(|(p, _)| p.clone());
     let mut data = Vec::with_capacity(entries.len());
     for (p, e) in entries {
-        if matches!(e, Entry::Activity(_)) && !activities {
+        if (matches!(e, Entry::Activity(_)) && !activities)
+            || (matches!(e, Entry::Task(_)) && !tasks)
+        {
             continue;
         }
         data.push(entry_json(&p, e)?);

@@ -2,6 +2,7 @@
 //! the filter language and list queries. No async, no I/O, no HTTP, no SQL.
 
 pub mod filter;
+pub mod ics;
 pub mod ids;
 pub mod objects;
 pub mod policy;

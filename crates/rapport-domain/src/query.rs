@@ -134,33 +134,55 @@ pub fn parse_limit(input: Option<&str>) -> Result<u32, String> {
     }
 }
 
+/// The value that stands for the caller in id filters: `assignee_id eq "me"`.
+pub const ME: &str = "me";
+
+/// What relative values in a filter resolve against: the clock for relative dates (`"today"`,
+/// `"-30d"`), the caller for [`ME`].
+#[derive(Debug, Clone, Copy)]
+struct Resolve {
+    now: DateTime<Utc>,
+    me: Option<Uuid>,
+}
+
 /// Parses and checks a filter expression against an object's fields, resolving relative dates
-/// against `now`.
+/// against `now`. `"me"` is refused (there is no caller here): use [`parse_filter_as`].
 pub fn parse_filter(
     input: &str,
     schema: &ObjectSchema,
     now: DateTime<Utc>,
 ) -> Result<TypedExpr, FilterError> {
-    let expr = filter::parse(input)?;
-    check(expr, schema, now)
+    parse_filter_as(input, schema, now, None)
 }
 
-fn check(expr: Expr, schema: &ObjectSchema, now: DateTime<Utc>) -> Result<TypedExpr, FilterError> {
+/// Parses and checks a filter for a caller: `"me"` in an id field stands for `me`, the caller's
+/// user id (`None` when the caller is not a user, where `"me"` is refused with its position).
+pub fn parse_filter_as(
+    input: &str,
+    schema: &ObjectSchema,
+    now: DateTime<Utc>,
+    me: Option<Uuid>,
+) -> Result<TypedExpr, FilterError> {
+    let expr = filter::parse(input)?;
+    check(expr, schema, Resolve { now, me })
+}
+
+fn check(expr: Expr, schema: &ObjectSchema, at: Resolve) -> Result<TypedExpr, FilterError> {
     Ok(match expr {
         Expr::And(items) => TypedExpr::And(
             items
                 .into_iter()
-                .map(|e| check(e, schema, now))
+                .map(|e| check(e, schema, at))
                 .collect::<Result<_, _>>()?,
         ),
         Expr::Or(items) => TypedExpr::Or(
             items
                 .into_iter()
-                .map(|e| check(e, schema, now))
+                .map(|e| check(e, schema, at))
                 .collect::<Result<_, _>>()?,
         ),
-        Expr::Not(inner) => TypedExpr::Not(Box::new(check(*inner, schema, now)?)),
-        Expr::Cond(c) => TypedExpr::Cond(check_cond(c, schema, now)?),
+        Expr::Not(inner) => TypedExpr::Not(Box::new(check(*inner, schema, at)?)),
+        Expr::Cond(c) => TypedExpr::Cond(check_cond(c, schema, at)?),
     })
 }
 
@@ -171,11 +193,7 @@ fn err(pos: Pos, message: impl std::fmt::Display) -> FilterError {
     }
 }
 
-fn check_cond(
-    c: Condition,
-    schema: &ObjectSchema,
-    now: DateTime<Utc>,
-) -> Result<TypedCond, FilterError> {
+fn check_cond(c: Condition, schema: &ObjectSchema, at: Resolve) -> Result<TypedCond, FilterError> {
     let Some(field) = schema.field(&c.field) else {
         return Err(err(
             c.field_pos,
@@ -216,16 +234,16 @@ fn check_cond(
         }
         (Op::InPeriod, Operand::Single(Literal::String(s))) => {
             let (start, end) =
-                filter::dates::resolve_period(&s, now).map_err(|m| err(c.operand_pos, m))?;
+                filter::dates::resolve_period(&s, at.now).map_err(|m| err(c.operand_pos, m))?;
             TypedValue::Range(start, end)
         }
         (Op::In, Operand::List(items)) => TypedValue::Many(
             items
                 .into_iter()
-                .map(|l| scalar(field, l, c.operand_pos, now))
+                .map(|l| scalar(field, l, c.operand_pos, at))
                 .collect::<Result<_, _>>()?,
         ),
-        (_, Operand::Single(l)) => TypedValue::One(scalar(field, l, c.operand_pos, now)?),
+        (_, Operand::Single(l)) => TypedValue::One(scalar(field, l, c.operand_pos, at)?),
         (_, _) => {
             return Err(err(
                 c.operand_pos,
@@ -236,12 +254,7 @@ fn check_cond(
     Ok(TypedCond { field, op, value })
 }
 
-fn scalar(
-    field: &FieldSpec,
-    lit: Literal,
-    pos: Pos,
-    now: DateTime<Utc>,
-) -> Result<Scalar, FilterError> {
+fn scalar(field: &FieldSpec, lit: Literal, pos: Pos, at: Resolve) -> Result<Scalar, FilterError> {
     let path = field.path;
     let text = |lit: Literal| match lit {
         Literal::String(s) => Ok(s),
@@ -275,10 +288,20 @@ fn scalar(
         }
         FieldKind::Id => {
             let raw = text(lit)?;
-            Scalar::Uuid(
-                Uuid::parse_str(&raw)
-                    .map_err(|_| err(pos, format!("'{path}' takes an id (UUID), got \"{raw}\"")))?,
-            )
+            if raw == ME {
+                return at.me.map(Scalar::Uuid).ok_or_else(|| {
+                    err(
+                        pos,
+                        format!("\"me\" in '{path}' stands for the signed-in user, and this caller is none"),
+                    )
+                });
+            }
+            Scalar::Uuid(Uuid::parse_str(&raw).map_err(|_| {
+                err(
+                    pos,
+                    format!("'{path}' takes an id (UUID) or \"me\", got \"{raw}\""),
+                )
+            })?)
         }
         FieldKind::Enum(values) => {
             let raw = text(lit)?;
@@ -333,13 +356,13 @@ fn scalar(
         },
         FieldKind::Timestamp => {
             let raw = text(lit)?;
-            Scalar::Time(filter::dates::resolve_instant(&raw, now).map_err(|m| err(pos, m))?)
+            Scalar::Time(filter::dates::resolve_instant(&raw, at.now).map_err(|m| err(pos, m))?)
         }
         FieldKind::Date => {
             let raw = text(lit)?;
             let date = match chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
                 Ok(d) => d,
-                Err(_) => filter::dates::resolve_instant(&raw, now)
+                Err(_) => filter::dates::resolve_instant(&raw, at.now)
                     .map_err(|m| err(pos, format!("'{path}' takes a date (YYYY-MM-DD) or {m}")))?
                     .date_naive(),
             };
@@ -415,6 +438,55 @@ mod tests {
         let TypedExpr::Cond(c) = f else { panic!() };
         assert_eq!((c.op, c.value), (Op::IsNull, TypedValue::IsNull(true)));
         assert!(parse_filter(r#"created_at in_period "this_quarter""#, &COMPANIES, now()).is_ok());
+    }
+
+    #[test]
+    fn me_stands_for_the_caller_in_id_fields_only() {
+        use crate::schema::TASKS;
+        let me = Uuid::now_v7();
+        let f = parse_filter_as(
+            r#"assignee_id eq "me" and status eq "open" and due_at in_period "this_week""#,
+            &TASKS,
+            now(),
+            Some(me),
+        )
+        .expect("valid");
+        let TypedExpr::And(items) = f else {
+            panic!("and expected")
+        };
+        let TypedExpr::Cond(who) = &items[0] else {
+            panic!("cond expected")
+        };
+        assert_eq!(who.value, TypedValue::One(Scalar::Uuid(me)));
+        let TypedExpr::Cond(due) = &items[2] else {
+            panic!("cond expected")
+        };
+        assert!(matches!(due.value, TypedValue::Range(..)));
+        // In lists too.
+        let other = Uuid::now_v7();
+        let f = parse_filter_as(
+            &format!(r#"assignee_id in ("me", "{other}")"#),
+            &TASKS,
+            now(),
+            Some(me),
+        )
+        .expect("valid");
+        let TypedExpr::Cond(c) = f else { panic!() };
+        assert_eq!(
+            c.value,
+            TypedValue::Many(vec![Scalar::Uuid(me), Scalar::Uuid(other)])
+        );
+        // Without a caller (system jobs), "me" is refused where it is written.
+        let e = parse_filter(r#"status eq "open" and assignee_id eq "me""#, &TASKS, now())
+            .expect_err("no caller");
+        assert_eq!(e.pos.column, 37, "{}", e.message);
+        assert!(e.message.contains("signed-in user"), "{}", e.message);
+        // In a text field "me" is just the text.
+        let f = parse_filter_as(r#"title eq "me""#, &TASKS, now(), Some(me)).expect("valid");
+        let TypedExpr::Cond(c) = f else { panic!() };
+        assert_eq!(c.value, TypedValue::One(Scalar::Text("me".into())));
+        // A bare word still needs quotes, like every text value.
+        assert!(parse_filter_as("assignee_id eq me", &TASKS, now(), Some(me)).is_err());
     }
 
     #[test]

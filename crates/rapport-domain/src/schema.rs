@@ -122,6 +122,8 @@ pub const RECORD_OBJECTS: &[&str] = &[
     "deals",
     "leads",
     "activities",
+    "tasks",
+    "appointments",
 ];
 
 /// Record objects that are shared configuration rather than customer data: every role reads
@@ -314,6 +316,71 @@ pub static ACTIVITIES: ObjectSchema = ObjectSchema {
             false,
         ),
         f("owner_id", FieldKind::Id, false),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// Tasks. `due_at` sorts tasks without a due date last (ascending); `priority` sorts by urgency
+/// (low, normal, high), not by name.
+pub static TASKS: ObjectSchema = ObjectSchema {
+    name: "tasks",
+    owner: Some("assignee_id"),
+    default_sort: "-created_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("title", FieldKind::Text, true),
+        f("due_at", FieldKind::Timestamp, true),
+        f(
+            "priority",
+            FieldKind::Enum(crate::objects::task::PRIORITIES),
+            true,
+        ),
+        f(
+            "status",
+            FieldKind::Enum(crate::objects::task::STATUSES),
+            false,
+        ),
+        f("assignee_id", FieldKind::Id, false),
+        f(
+            "record.type",
+            FieldKind::Enum(crate::objects::record_ref::LINKABLE_OBJECTS),
+            false,
+        ),
+        f("record.id", FieldKind::Id, false),
+        f("tags", FieldKind::Tags, false),
+        f("completed_at", FieldKind::Timestamp, false),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// Appointments, soonest first by default. `attendees.contacts`, `attendees.users`,
+/// `records.type` and `records.id` match any one of the appointment's attendees or links.
+pub static APPOINTMENTS: ObjectSchema = ObjectSchema {
+    name: "appointments",
+    owner: Some("owner_id"),
+    default_sort: "starts_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("title", FieldKind::Text, true),
+        f("starts_at", FieldKind::Timestamp, true),
+        f("ends_at", FieldKind::Timestamp, true),
+        f("time_zone", FieldKind::Text, false),
+        f("location", FieldKind::Text, false),
+        f("owner_id", FieldKind::Id, false),
+        f("attendees.contacts", FieldKind::Id, false),
+        f("attendees.users", FieldKind::Id, false),
+        f(
+            "records.type",
+            FieldKind::Enum(crate::objects::record_ref::LINKABLE_OBJECTS),
+            false,
+        ),
+        f("records.id", FieldKind::Id, false),
         f("created_at", FieldKind::Timestamp, true),
         f("updated_at", FieldKind::Timestamp, true),
     ],

@@ -3,7 +3,9 @@
 //! rendered for either database. The store never decides who may do what.
 
 pub mod activities;
+pub mod appointments;
 pub mod audit;
+pub mod calendar;
 pub mod companies;
 pub mod contacts;
 pub mod cursor;
@@ -25,6 +27,7 @@ pub mod roles;
 pub mod search;
 pub mod sessions;
 mod sql;
+pub mod tasks;
 pub mod teams;
 pub mod timeline;
 pub mod tokens;

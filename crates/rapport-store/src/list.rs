@@ -39,6 +39,19 @@ pub enum Column {
         /// Column name.
         name: &'static str,
     },
+    /// One of several values kept in a side table, one row per value (an appointment's
+    /// attendees and linked records), matched by subquery: `eq` and `in` find records with such
+    /// a row, `ne` those without, `is_null` those with none at all.
+    Side {
+        /// The side table.
+        table: &'static str,
+        /// Its column holding the record's id.
+        parent: &'static str,
+        /// A `(column, value)` the rows must also have (the kind of attendee), if any.
+        only: Option<(&'static str, &'static str)>,
+        /// Its column holding the value compared.
+        value: &'static str,
+    },
 }
 
 /// A table that lists: its name, columns and how paths map to columns.
@@ -53,6 +66,18 @@ pub trait Listable: AnyRow {
     fn id(&self) -> Uuid;
     /// The row's value for a sortable path, as stored.
     fn sort_value(&self, path: &str) -> CursorValue;
+    /// The column a sortable path orders by (and cursors compare), by default the one it
+    /// filters on. A nullable field sorts on a NOT NULL companion column instead (a task's due
+    /// time, with a far-future stand-in for "none"): keyset pagination cannot compare NULLs.
+    fn sort_column(path: &str) -> &'static str {
+        match Self::column(path) {
+            Column::Plain { name, .. }
+            | Column::Channel { summary: name, .. }
+            | Column::Tags { name } => name,
+            // Never sortable (the schema says so); the id keeps the order total regardless.
+            Column::Side { .. } => "id",
+        }
+    }
 }
 
 /// A list request.
@@ -158,6 +183,12 @@ fn comparison<R: Listable>(backend: Backend, ws: WorkspaceId, c: &TypedCond) -> 
             empty,
         } => channel(ws, kind, summary, empty, c),
         Column::Tags { name } => tags(backend, name, c),
+        Column::Side {
+            table,
+            parent,
+            only,
+            value,
+        } => side(ws, table, parent, only, value, c),
     }
 }
 
@@ -272,6 +303,43 @@ fn channel(
     }
 }
 
+fn side(
+    ws: WorkspaceId,
+    table: &'static str,
+    parent: &'static str,
+    only: Option<(&'static str, &'static str)>,
+    value: &'static str,
+    c: &TypedCond,
+) -> SimpleExpr {
+    let sub = |value_cond: Option<SimpleExpr>| {
+        let mut q = Query::select();
+        q.column(Alias::new(parent))
+            .from(Alias::new(table))
+            .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0));
+        if let Some((column, wanted)) = only {
+            q.and_where(Expr::col(Alias::new(column)).eq(wanted));
+        }
+        if let Some(cond) = value_cond {
+            q.and_where(cond);
+        }
+        q
+    };
+    let v = || Expr::col(Alias::new(value));
+    match (c.op, &c.value) {
+        (Op::IsNull, TypedValue::IsNull(true)) => col("id").not_in_subquery(sub(None)),
+        (Op::IsNull, TypedValue::IsNull(false)) => col("id").in_subquery(sub(None)),
+        (Op::Eq, TypedValue::One(s)) => col("id").in_subquery(sub(Some(v().eq(scalar_value(s))))),
+        // "Not attended by X" includes appointments nobody attends, as `ne` does elsewhere.
+        (Op::Ne, TypedValue::One(s)) => {
+            col("id").not_in_subquery(sub(Some(v().eq(scalar_value(s)))))
+        }
+        (Op::In, TypedValue::Many(items)) => {
+            col("id").in_subquery(sub(Some(v().is_in(items.iter().map(scalar_value)))))
+        }
+        _ => Expr::val(1).eq(0),
+    }
+}
+
 fn tags(backend: Backend, name: &'static str, c: &TypedCond) -> SimpleExpr {
     match (c.op, &c.value) {
         (Op::IsNull, TypedValue::IsNull(flag)) => {
@@ -301,11 +369,7 @@ fn tags(backend: Backend, name: &'static str, c: &TypedCond) -> SimpleExpr {
 }
 
 fn sort_column<R: Listable>(key: &SortKey) -> &'static str {
-    match R::column(key.field.path) {
-        Column::Plain { name, .. }
-        | Column::Channel { summary: name, .. }
-        | Column::Tags { name } => name,
-    }
+    R::sort_column(key.field.path)
 }
 
 fn cursor_value(v: &CursorValue, is_time: bool) -> Result<Value, StoreError> {

@@ -37,6 +37,8 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 6, "0006_oidc", "oidc"),
     step!("sqlite", 7, "0007_rbac", "rbac"),
     step!("sqlite", 8, "0008_deals", "deals"),
+    step!("sqlite", 9, "0009_tasks", "tasks"),
+    step!("sqlite", 11, "0011_appointments", "appointments"),
     step!("sqlite", 13, "0013_leads", "leads"),
     step!("sqlite", 14, "0014_activities", "activities"),
 ];
@@ -49,6 +51,8 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 6, "0006_oidc", "oidc"),
     step!("postgres", 7, "0007_rbac", "rbac"),
     step!("postgres", 8, "0008_deals", "deals"),
+    step!("postgres", 9, "0009_tasks", "tasks"),
+    step!("postgres", 11, "0011_appointments", "appointments"),
     step!("postgres", 13, "0013_leads", "leads"),
     step!("postgres", 14, "0014_activities", "activities"),
 ];

@@ -21,6 +21,10 @@ pub const ACTIVITY: &str = "activity";
 pub const LEAD: &str = "lead";
 /// `object_type` of deals.
 pub const DEAL: &str = "deal";
+/// `object_type` of tasks.
+pub const TASK: &str = "task";
+/// `object_type` of appointments.
+pub const APPOINTMENT: &str = "appointment";
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::WorkspaceId;
-use rapport_domain::objects::Activity;
+use rapport_domain::objects::{Activity, Task};
 use sea_query::{Cond, ExprTrait, JoinType, Order, Query, SelectStatement};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -14,6 +14,7 @@ use crate::db::Db;
 use crate::error::StoreError;
 use crate::records::Table;
 use crate::sql::{col, n, tcol};
+use crate::tasks::{self, TaskRow};
 
 /// What a timeline entry is. Within one instant, entries sort by kind in this order, newest
 /// kind first (an activity logged with a change shows above it).
@@ -23,8 +24,10 @@ pub enum Kind {
     Change = 0,
     /// A deal entering a stage.
     StageMove = 1,
+    /// A task about the record.
+    Task = 2,
     /// An activity linked to the record.
-    Activity = 2,
+    Activity = 3,
 }
 
 /// Where a page ends: the last entry's time, kind and id.
@@ -43,6 +46,8 @@ pub struct Position {
 pub enum Entry {
     /// An activity.
     Activity(Box<Activity>),
+    /// A task about the record, at its creation.
+    Task(Box<Task>),
     /// A stage move of a deal.
     StageMove {
         /// The stage left.
@@ -142,6 +147,46 @@ async fn activities_of(
                 id: a.id.0.to_string(),
             };
             Ok((pos, Entry::Activity(Box::new(a))))
+        })
+        .collect()
+}
+
+async fn tasks_of(
+    db: &Db,
+    ws: WorkspaceId,
+    object: &str,
+    record: Uuid,
+    from: Option<&Position>,
+    limit: u64,
+) -> Result<Page, StoreError> {
+    let mut q = Query::select();
+    q.columns(tasks::COLUMNS.iter().map(|c| n(c)))
+        .from(n("tasks"))
+        .and_where(col("workspace_id").eq(ws.0))
+        .and_where(col("record_type").eq(object))
+        .and_where(col("record_id").eq(record))
+        .and_where(col("deleted_at").is_null())
+        .cond_where(after(
+            "tasks",
+            "created_at",
+            "id",
+            Kind::Task,
+            from,
+            uuid_of(from.filter(|p| p.kind == Kind::Task)),
+        ))
+        .order_by(n("created_at"), Order::Desc)
+        .order_by(n("id"), Order::Desc)
+        .limit(limit);
+    let rows: Vec<TaskRow> = db.fetch_all(&q).await?;
+    rows.into_iter()
+        .map(|r| {
+            let t = r.into_record()?;
+            let pos = Position {
+                at: t.created_at,
+                kind: Kind::Task,
+                id: t.id.0.to_string(),
+            };
+            Ok((pos, Entry::Task(Box::new(t))))
         })
         .collect()
 }
@@ -270,6 +315,7 @@ pub async fn page(
 ) -> Result<(Page, bool), StoreError> {
     let take = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     let mut all = activities_of(db, ws, object, record, from, take).await?;
+    all.extend(tasks_of(db, ws, object, record, from, take).await?);
     if object == "deals" {
         all.extend(moves_of(db, ws, record, from, take).await?);
     }

@@ -1,6 +1,6 @@
 //! Activities and timelines through the HTTP API, on SQLite and PostgreSQL: each kind with its
 //! own fields, links to records of the workspace only, what an activity does to the deals and
-//! leads it concerns, and a record's timeline (activities, stage moves, changes) newest first
+//! leads it concerns, and a record's timeline (activities, tasks, stage moves, changes) newest first
 //! with cursor pagination.
 
 #![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
@@ -209,6 +209,13 @@ async fn a_timeline_merges_activities_stage_moves_and_changes_newest_first(b: Ba
         .patch(&deal_path, json!({"stage_id": p["stages"][1]["id"]}))
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let task = app
+        .post(
+            "/api/v1/tasks",
+            json!({"title": "Send the contract", "record": link("deals", &deal)}),
+        )
+        .await;
+    assert_eq!(task.status, StatusCode::CREATED, "{}", task.text());
     let gone = log(
         &app,
         json!({"kind": "note", "body": "Typo", "links": [link("deals", &deal)]}),

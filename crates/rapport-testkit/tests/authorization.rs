@@ -85,6 +85,25 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("get", "/api/v1/reports/pipeline", AtLeast(Viewer)),
     ("get", "/api/v1/reports/won-lost", AtLeast(Viewer)),
     ("get", "/api/v1/reports/activities", AtLeast(Viewer)),
+    ("get", "/api/v1/tasks", AtLeast(Viewer)),
+    ("post", "/api/v1/tasks", AtLeast(Member)),
+    ("get", "/api/v1/tasks/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/tasks/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/tasks/{id}", AtLeast(Member)),
+    ("post", "/api/v1/tasks/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/tasks/search", AtLeast(Viewer)),
+    ("get", "/api/v1/appointments", AtLeast(Viewer)),
+    ("post", "/api/v1/appointments", AtLeast(Member)),
+    ("get", "/api/v1/appointments/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/appointments/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/appointments/{id}", AtLeast(Member)),
+    ("post", "/api/v1/appointments/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/appointments/search", AtLeast(Viewer)),
+    // A member's own feed token, like their API tokens.
+    ("post", "/api/v1/calendar/token", AtLeast(Viewer)),
+    ("delete", "/api/v1/calendar/token", AtLeast(Viewer)),
+    // The feed itself: the token in the address is the credential (`{feed}` is `<token>.ics`).
+    ("get", "/calendar/{feed}", Public),
     ("get", "/api/v1/search", AtLeast(Viewer)),
     ("post", "/api/v1/auth/login", Public),
     ("post", "/api/v1/auth/logout", AtLeast(Viewer)),
@@ -160,6 +179,13 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         ("post", "/api/v1/leads") => json!({ "last_name": "Matrix" }),
         ("post", "/api/v1/activities") => json!({ "kind": "note" }),
         ("post", "/api/v1/leads/{id}/convert") => json!({}),
+        ("post", "/api/v1/tasks") => json!({ "title": "Matrix task" }),
+        ("patch", "/api/v1/tasks/{id}") => json!({ "title": "Changed" }),
+        ("post", "/api/v1/appointments") => json!({
+            "title": "Matrix meeting", "starts_at": "2026-11-23T09:00:00Z",
+            "ends_at": "2026-11-23T10:00:00Z", "time_zone": "Europe/Paris",
+        }),
+        ("patch", "/api/v1/appointments/{id}") => json!({ "title": "Changed" }),
         ("patch", _) if path.starts_with("/api/v1/members") => json!({ "role": "viewer" }),
         ("patch", "/api/v1/settings") => json!({ "require_mfa": false }),
         ("patch", "/api/v1/auth/passkeys/{id}") => json!({ "name": "renamed" }),
@@ -364,6 +390,29 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         .json();
     let activity_id = activity["id"].as_str().expect("id").to_owned();
     let deal_before = app.get(&format!("/api/v1/deals/{deal_id}")).await.text();
+    let task = app
+        .post(
+            "/api/v1/tasks",
+            json!({ "title": "Call Peter", "record": { "type": "contacts", "id": contact_id } }),
+        )
+        .await
+        .json();
+    let task_id = task["id"].as_str().expect("task id").to_owned();
+    let appointment = app
+        .post(
+            "/api/v1/appointments",
+            json!({
+                "title": "Meet Peter", "starts_at": "2026-11-23T09:00:00Z",
+                "ends_at": "2026-11-23T10:00:00Z", "time_zone": "Europe/Paris",
+                "attendees": { "contacts": [contact_id] },
+            }),
+        )
+        .await
+        .json();
+    let appointment_id = appointment["id"]
+        .as_str()
+        .expect("appointment id")
+        .to_owned();
     let colleague = app.member(Role::Member).await;
     let tokens = app.get("/api/v1/tokens").await.json();
     let token_id = tokens["data"][0]["id"]
@@ -373,6 +422,8 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
     let ours = [
         contact_id.clone(),
         company_id.clone(),
+        task_id.clone(),
+        appointment_id.clone(),
         colleague.user_id.to_string(),
         app.owner.user_id.to_string(),
         token_id.clone(),
@@ -384,6 +435,11 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         activity_id.clone(),
     ];
     let before = snapshot(&app, &contact_id, &company_id).await;
+    let tasks_before = app.get(&format!("/api/v1/tasks/{task_id}")).await.text();
+    let appointment_before = app
+        .get(&format!("/api/v1/appointments/{appointment_id}"))
+        .await
+        .text();
 
     let intruder = app.other_workspace().await;
     let doc = app.get("/api/openapi.json").await.json();
@@ -391,6 +447,10 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
     for (method, template) in documented(&doc) {
         let id = if template.starts_with("/api/v1/companies") {
             company_id.as_str()
+        } else if template.starts_with("/api/v1/tasks") {
+            task_id.as_str()
+        } else if template.starts_with("/api/v1/appointments") {
+            appointment_id.as_str()
         } else if template.starts_with("/api/v1/tokens") {
             token_id.as_str()
         } else if template.starts_with("/api/v1/pipelines") {
@@ -477,6 +537,16 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
     );
     // Nothing of ours changed (the intruder's own writes went to its own workspace).
     assert_eq!(snapshot(&app, &contact_id, &company_id).await, before);
+    assert_eq!(
+        app.get(&format!("/api/v1/tasks/{task_id}")).await.text(),
+        tasks_before
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/appointments/{appointment_id}"))
+            .await
+            .text(),
+        appointment_before
+    );
     let ours_now = app.get("/api/v1/contacts").await.json();
     assert_eq!(ours_now["data"].as_array().map(Vec::len), Some(1));
 }

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod address;
+pub mod appointment;
 pub mod body;
 pub mod company;
 pub mod contact;
@@ -11,10 +12,12 @@ pub mod merge_patch;
 pub mod pipeline;
 pub mod record;
 pub mod record_ref;
+pub mod task;
 pub mod time;
 
 pub use activity::{Activity, ActivityDraft};
 pub use address::Address;
+pub use appointment::{Appointment, AppointmentDraft, Attendees};
 pub use company::{Company, CompanyDraft};
 pub use contact::{Contact, ContactDraft, EmailEntry, PhoneEntry};
 pub use deal::{BoardMove, Deal, DealDraft, DealState, StageMove};
@@ -22,3 +25,4 @@ pub use lead::{Conversion, Lead, LeadDraft, LeadScoring, LeadState};
 pub use pipeline::{Pipeline, PipelineDraft, Stage, StageRemoval};
 pub use record::Record;
 pub use record_ref::RecordRef;
+pub use task::{Task, TaskDraft, TaskPriority, TaskState, TaskStatus};

@@ -7,6 +7,10 @@ use uuid::Uuid;
 
 use super::body::Body;
 
+/// The objects a task or an appointment may be linked to. A type whose records do not exist
+/// yet in this build simply finds none (the reference answers 422 `not_found`).
+pub const LINKABLE_OBJECTS: &[&str] = &["contacts", "companies", "deals", "leads", "cases"];
+
 /// A record of any object, named by its API object name and id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 pub struct RecordRef {

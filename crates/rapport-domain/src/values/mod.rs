@@ -75,6 +75,8 @@ mod money;
 mod phone;
 mod tag;
 mod text;
+mod time_zone;
+mod web_url;
 
 pub use country::CountryCode;
 pub use currency::CurrencyCode;
@@ -85,6 +87,8 @@ pub use money::{Money, parse_amount_e4};
 pub use phone::{PhoneE164, warm_up};
 pub use tag::{Tag, TagList};
 pub use text::{clean_multiline, clean_text};
+pub use time_zone::TimeZoneName;
+pub use web_url::WebUrl;
 
 /// Why a value was rejected: a short machine code plus a sentence for the API user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

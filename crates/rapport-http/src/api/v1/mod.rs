@@ -1,8 +1,10 @@
 //! The JSON API, version 1: one module per resource, each owning its routes.
 
 pub mod activities;
+pub mod appointments;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod companies;
 pub mod contacts;
 pub mod deals;
@@ -16,6 +18,7 @@ pub mod reports;
 pub mod resource;
 pub mod roles;
 pub mod search;
+pub mod tasks;
 pub mod timeline;
 pub mod tokens;
 
@@ -37,6 +40,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(activities::router())
         .merge(timeline::router())
         .merge(reports::router())
+        .merge(tasks::router())
+        .merge(appointments::router())
+        .merge(calendar::router())
         .merge(search::router())
         .merge(auth::router())
         .merge(tokens::router())

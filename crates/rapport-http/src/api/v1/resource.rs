@@ -339,6 +339,8 @@ pub enum Problems {
 /// search, each documented for OpenAPI. Handlers stay concrete functions (utoipa documents
 /// functions), so each object names its own; everything they do is in the shared code above and in
 /// `rapport_app::records`. The calling module imports what the handlers use (see `contacts.rs`).
+/// An object whose list takes more parameters (a calendar range) names its query type and the use
+/// case that runs it with `list: { query: Q, run: f, }` (see `appointments.rs`).
 macro_rules! record_resource {
     (
         record: $record:ty,
@@ -348,7 +350,8 @@ macro_rules! record_resource {
         tag: $tag:literal,
         known: $known:expr,
         paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal $(,)? },
-        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident $(,)? } $(,)?
+        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident $(,)? },
+        list: { query: $list_query:ty, run: $list_run:expr, } $(,)?
     ) => {
         /// The routes of this object.
         pub fn router() -> OpenApiRouter<AppState> {
@@ -360,16 +363,16 @@ macro_rules! record_resource {
         }
 
         /// List records.
-        #[utoipa::path(get, path = $collection_path, tag = $tag, summary = concat!("List ", $nouns), params(ListQuery),
+        #[utoipa::path(get, path = $collection_path, tag = $tag, summary = concat!("List ", $nouns), params($list_query),
             responses((status = 200, body = ListEnvelope, description = "A page of records"), Problems))]
         pub async fn $list(
             State(s): State<AppState>,
             RequestCtx(ctx): RequestCtx,
             OriginalUri(uri): OriginalUri,
-            ApiQuery(q): ApiQuery<ListQuery>,
+            ApiQuery(q): ApiQuery<$list_query>,
         ) -> Result<Response, ApiError> {
             let fields = Fields::from_query(q.fields.as_deref(), $known)?;
-            let page = records::list::<$record>(&s.app, &ctx, q.input()).await?;
+            let page = ($list_run)(&s.app, &ctx, &q).await?;
             let hidden = resource::hidden(&ctx, <$record as records::Object>::SCHEMA);
             Ok(resource::page(page, fields.as_ref(), Some(&uri), hidden))
         }
@@ -467,5 +470,37 @@ macro_rules! record_resource {
             Ok(resource::page(page, fields.as_ref(), None, hidden))
         }
     };
+    // Most objects list with the standard parameters only.
+    (
+        record: $record:ty,
+        draft: $draft:ty,
+        noun: $noun:literal,
+        nouns: $nouns:literal,
+        tag: $tag:literal,
+        known: $known:expr,
+        paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal $(,)? },
+        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident $(,)? } $(,)?
+    ) => {
+        record_resource! {
+            record: $record,
+            draft: $draft,
+            noun: $noun,
+            nouns: $nouns,
+            tag: $tag,
+            known: $known,
+            paths: { collection: $collection_path, item: $item_path, restore: $restore_path, search: $search_path },
+            handlers: { list: $list, create: $create, get: $get, update: $update, delete: $delete, restore: $restore, search: $search },
+            list: { query: ListQuery, run: resource::list_records::<$record>, },
+        }
+    };
 }
 pub(crate) use record_resource;
+
+/// The standard list use case: the query's filter, sort and page.
+pub async fn list_records<R: rapport_app::records::Object>(
+    app: &rapport_app::App,
+    ctx: &rapport_app::Ctx,
+    q: &ListQuery,
+) -> Result<Page<R>, rapport_app::AppError> {
+    rapport_app::records::list::<R>(app, ctx, q.input()).await
+}

@@ -1,5 +1,5 @@
-//! `GET /api/v1/{object}/{id}/timeline`: a record's activities, stage moves and changes, newest
-//! first, with cursor pagination.
+//! `GET /api/v1/{object}/{id}/timeline`: a record's activities, tasks, stage moves and changes,
+//! newest first, with cursor pagination.
 
 use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
@@ -31,8 +31,9 @@ pub struct TimelineQuery {
 /// A page of a timeline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Timeline {
-    /// Entries, newest first. Each has `type` (`activity`, `stage_move` or `change`), `at` and
-    /// `id`, plus the activity, the stages, or the change's action, actor and field diffs.
+    /// Entries, newest first. Each has `type` (`activity`, `task`, `stage_move` or `change`),
+    /// `at` and `id`, plus the activity, the task, the stages, or the change's action, actor and
+    /// field diffs.
     pub data: Vec<Value>,
     /// Where the next page starts; `null` on the last page.
     pub next_cursor: Option<String>,

@@ -1,0 +1,4 @@
+DROP TABLE calendar_feeds;
+DROP TABLE appointment_links;
+DROP TABLE appointment_attendees;
+DROP TABLE appointments;
