@@ -55,6 +55,20 @@ pub trait Object: Record {
         async { Ok(()) }
     }
 
+    /// [`Object::settle`] with the application at hand, for what is derived from configuration
+    /// (a case's SLA hours). The use cases call this one; by default it is `settle`, so objects
+    /// that need no configuration implement `settle` alone.
+    fn settle_with(
+        app: &App,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        before: Option<&Self>,
+        record: &mut Self,
+    ) -> impl Future<Output = Result<(), AppError>> + Send {
+        let _ = app;
+        Self::settle(tx, ctx, before, record)
+    }
+
     /// Writes what follows a stored change in the same transaction (a deal's stage history).
     fn after_write(
         tx: &mut Tx,
@@ -213,7 +227,7 @@ pub async fn create<O: Object>(app: &App, ctx: &Ctx, mut body: Value) -> Result<
     let mut record = O::create(draft, time::now_millis());
     let mut tx = app.db.begin().await?;
     O::check(&mut tx, ctx, record.fields(), record.id()).await?;
-    O::settle(&mut tx, ctx, None, &mut record).await?;
+    O::settle_with(app, &mut tx, ctx, None, &mut record).await?;
     if let Err(e) = records::insert::<O::Table>(&mut tx, ctx.workspace_id, &record).await {
         drop(tx);
         return Err(O::explain(app, ctx, e, record.fields()).await);
@@ -241,7 +255,7 @@ pub async fn create_many<O: Object>(
     for draft in drafts {
         let mut record = O::create(draft, now);
         O::check(&mut tx, ctx, record.fields(), record.id()).await?;
-        O::settle(&mut tx, ctx, None, &mut record).await?;
+        O::settle_with(app, &mut tx, ctx, None, &mut record).await?;
         if let Err(e) = records::insert::<O::Table>(&mut tx, ctx.workspace_id, &record).await {
             drop(tx);
             return Err(O::explain(app, ctx, e, record.fields()).await);
@@ -304,7 +318,7 @@ pub async fn update<O: Object>(
         O::check(&mut tx, ctx, &draft, id).await?;
         let expected = current.version();
         let mut next = current.clone().revised(draft, time::now_millis());
-        O::settle(&mut tx, ctx, Some(&current), &mut next).await?;
+        O::settle_with(app, &mut tx, ctx, Some(&current), &mut next).await?;
         match records::update::<O::Table>(&mut tx, ctx.workspace_id, &next, expected).await {
             Ok(()) => {
                 O::after_write(&mut tx, ctx, Some(&current), &next).await?;

@@ -3,6 +3,7 @@
 
 use rapport_domain::ids::{UserId, WorkspaceId};
 use rapport_domain::validation::FieldError;
+use rapport_store::cases::CaseRow;
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
 use rapport_store::records::exists_live;
@@ -21,6 +22,7 @@ pub async fn record_exists(
     Ok(match object {
         "contacts" => exists_live::<ContactRow>(tx, ws, id).await?,
         "companies" => exists_live::<CompanyRow>(tx, ws, id).await?,
+        "cases" => exists_live::<CaseRow>(tx, ws, id).await?,
         _ => false,
     })
 }

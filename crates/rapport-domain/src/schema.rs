@@ -32,6 +32,8 @@ pub enum FieldKind {
     Domain,
     /// A calendar date stored as `YYYY-MM-DD` text: a date or a relative date (`today`, `+30d`).
     Date,
+    /// `true` or `false` (a flag, stored or computed from other columns).
+    Boolean,
 }
 
 impl FieldKind {
@@ -50,6 +52,7 @@ impl FieldKind {
             FieldKind::Timestamp => &[Eq, Ne, Lt, Lte, Gt, Gte, IsNull, InPeriod],
             FieldKind::Email | FieldKind::Phone => &[Eq, In, StartsWith, IsNull],
             FieldKind::Tags => &[Contains, IsNull],
+            FieldKind::Boolean => &[Eq, Ne],
         }
     }
 }
@@ -115,7 +118,14 @@ const fn f(path: &'static str, kind: FieldKind, sortable: bool) -> FieldSpec {
 }
 
 /// Every object stored as records, by its API name: what roles and token scopes may name.
-pub const RECORD_OBJECTS: &[&str] = &["contacts", "companies", "pipelines", "deals"];
+pub const RECORD_OBJECTS: &[&str] = &[
+    "contacts",
+    "companies",
+    "pipelines",
+    "deals",
+    "cases",
+    "campaigns",
+];
 
 /// Lifecycle stages as filter values.
 pub const LIFECYCLE_STAGES: &[&str] = &[
@@ -233,6 +243,42 @@ pub static DEALS: ObjectSchema = ObjectSchema {
         f("last_activity_at", FieldKind::Timestamp, false),
         f("rots_at", FieldKind::Timestamp, false),
         f("board_rank", FieldKind::Integer, true),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// Cases, assigned rather than owned: record scopes (own, team) follow the assignee.
+pub static CASES: ObjectSchema = ObjectSchema {
+    name: "cases",
+    owner: Some("assignee_id"),
+    default_sort: "-created_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("number", FieldKind::Integer, true),
+        f("subject", FieldKind::Text, false),
+        f(
+            "status",
+            FieldKind::Enum(crate::objects::case::STATUSES),
+            false,
+        ),
+        // Sorted by urgency (low to urgent), not by name.
+        f(
+            "priority",
+            FieldKind::Enum(crate::objects::case::PRIORITIES),
+            true,
+        ),
+        f("contact_id", FieldKind::Id, false),
+        f("company_id", FieldKind::Id, false),
+        f("assignee_id", FieldKind::Id, false),
+        f("tags", FieldKind::Tags, false),
+        f("sla_due_at", FieldKind::Timestamp, true),
+        f("first_response_at", FieldKind::Timestamp, false),
+        f("resolved_at", FieldKind::Timestamp, false),
+        // Computed from resolved_at, sla_due_at and the time of the request.
+        f("sla_breached", FieldKind::Boolean, false),
         f("created_at", FieldKind::Timestamp, true),
         f("updated_at", FieldKind::Timestamp, true),
     ],

@@ -3,6 +3,7 @@
 //! rendered for either database. The store never decides who may do what.
 
 pub mod audit;
+pub mod cases;
 pub mod companies;
 pub mod contacts;
 pub mod cursor;
@@ -18,6 +19,7 @@ pub mod passkeys;
 pub mod records;
 pub mod roles;
 pub mod search;
+pub mod sequences;
 pub mod sessions;
 mod sql;
 pub mod teams;

@@ -39,6 +39,22 @@ pub enum Column {
         /// Column name.
         name: &'static str,
     },
+    /// Filtered on one column and sorted on another that orders it meaningfully (an enum's
+    /// name and its rank: priorities sort by urgency, not alphabetically).
+    Ranked {
+        /// The column filters compare (the value clients write).
+        name: &'static str,
+        /// The column sorts and cursors use.
+        rank: &'static str,
+    },
+    /// A computed flag: a deadline missed. True when `done` is later than `due`, or when `done`
+    /// is empty and `due` has passed at the time of the request; never true without a `due`.
+    DeadlineBreached {
+        /// When the work was done (empty while it is not).
+        done: &'static str,
+        /// When it was due.
+        due: &'static str,
+    },
 }
 
 /// A table that lists: its name, columns and how paths map to columns.
@@ -103,6 +119,7 @@ fn scalar_value(s: &Scalar) -> Value {
         Scalar::Int(i) => (*i).into(),
         Scalar::Time(t) => (*t).into(),
         Scalar::Uuid(u) => (*u).into(),
+        Scalar::Bool(b) => (*b).into(),
     }
 }
 
@@ -158,6 +175,31 @@ fn comparison<R: Listable>(backend: Backend, ws: WorkspaceId, c: &TypedCond) -> 
             empty,
         } => channel(ws, kind, summary, empty, c),
         Column::Tags { name } => tags(backend, name, c),
+        Column::Ranked { name, .. } => plain(backend, name, false, c),
+        Column::DeadlineBreached { done, due } => deadline_breached(done, due, c, Utc::now()),
+    }
+}
+
+/// `flag eq true|false` (or `ne`) on a missed deadline, judged at `now`.
+fn deadline_breached(
+    done: &'static str,
+    due: &'static str,
+    c: &TypedCond,
+    now: DateTime<Utc>,
+) -> SimpleExpr {
+    let wanted = match (c.op, &c.value) {
+        (Op::Eq, TypedValue::One(Scalar::Bool(b))) => *b,
+        (Op::Ne, TypedValue::One(Scalar::Bool(b))) => !*b,
+        _ => return Expr::val(1).eq(0),
+    };
+    let late = col(done).is_not_null().and(col(done).gt(col(due)));
+    let overdue = col(done).is_null().and(col(due).lt(now));
+    let breached = late.or(overdue);
+    if wanted {
+        breached
+    } else {
+        // Without a due time the comparisons are NULL: such a row is not breached.
+        Func::coalesce([breached, Expr::cust("FALSE")]).not()
     }
 }
 
@@ -304,7 +346,9 @@ fn sort_column<R: Listable>(key: &SortKey) -> &'static str {
     match R::column(key.field.path) {
         Column::Plain { name, .. }
         | Column::Channel { summary: name, .. }
-        | Column::Tags { name } => name,
+        | Column::Tags { name }
+        | Column::Ranked { rank: name, .. }
+        | Column::DeadlineBreached { due: name, .. } => name,
     }
 }
 

@@ -37,6 +37,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 6, "0006_oidc", "oidc"),
     step!("sqlite", 7, "0007_rbac", "rbac"),
     step!("sqlite", 8, "0008_deals", "deals"),
+    step!("sqlite", 10, "0010_cases", "cases"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -47,6 +48,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 6, "0006_oidc", "oidc"),
     step!("postgres", 7, "0007_rbac", "rbac"),
     step!("postgres", 8, "0008_deals", "deals"),
+    step!("postgres", 10, "0010_cases", "cases"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -13,6 +13,8 @@ use crate::error::StoreError;
 pub const CONTACT: &str = "contact";
 /// `object_type` of companies.
 pub const COMPANY: &str = "company";
+/// `object_type` of cases.
+pub const CASE: &str = "case";
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]

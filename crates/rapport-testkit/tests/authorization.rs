@@ -42,6 +42,13 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("delete", "/api/v1/companies/{id}", AtLeast(Member)),
     ("post", "/api/v1/companies/{id}/restore", AtLeast(Member)),
     ("post", "/api/v1/companies/search", AtLeast(Viewer)),
+    ("get", "/api/v1/cases", AtLeast(Viewer)),
+    ("post", "/api/v1/cases", AtLeast(Member)),
+    ("get", "/api/v1/cases/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/cases/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/cases/{id}", AtLeast(Member)),
+    ("post", "/api/v1/cases/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/cases/search", AtLeast(Viewer)),
     ("get", "/api/v1/search", AtLeast(Viewer)),
     ("post", "/api/v1/auth/login", Public),
     ("post", "/api/v1/auth/logout", AtLeast(Viewer)),
@@ -106,6 +113,7 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         ("post", p) if p.ends_with("/search") && p != "/api/v1/search" => json!({}),
         ("post", "/api/v1/contacts") => json!({ "first_name": "Matrix" }),
         ("post", "/api/v1/companies") => json!({ "name": "Matrix Ltd" }),
+        ("post", "/api/v1/cases") => json!({ "subject": "Matrix case" }),
         ("patch", _) if path.starts_with("/api/v1/members") => json!({ "role": "viewer" }),
         ("patch", "/api/v1/settings") => json!({ "require_mfa": false }),
         ("patch", "/api/v1/auth/passkeys/{id}") => json!({ "name": "renamed" }),
@@ -271,6 +279,14 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         .create_contact(json!({ "first_name": "Peter", "company_id": company_id }))
         .await;
     let contact_id = contact["id"].as_str().expect("id").to_owned();
+    let case = app
+        .post(
+            "/api/v1/cases",
+            json!({ "subject": "Jammed", "contact_id": contact_id }),
+        )
+        .await
+        .json();
+    let case_id = case["id"].as_str().expect("case id").to_owned();
     let colleague = app.member(Role::Member).await;
     let tokens = app.get("/api/v1/tokens").await.json();
     let token_id = tokens["data"][0]["id"]
@@ -283,9 +299,17 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         colleague.user_id.to_string(),
         app.owner.user_id.to_string(),
         token_id.clone(),
+        case_id.clone(),
         app.owner.workspace_id.to_string(),
     ];
-    let before = snapshot(&app, &contact_id, &company_id).await;
+    // What the owner sees of everything an intruder might touch.
+    let watched = [
+        format!("/api/v1/contacts/{contact_id}"),
+        format!("/api/v1/companies/{company_id}"),
+        format!("/api/v1/cases/{case_id}"),
+        "/api/v1/members".to_owned(),
+    ];
+    let before = snapshot(&app, &watched).await;
 
     let intruder = app.other_workspace().await;
     let doc = app.get("/api/openapi.json").await.json();
@@ -295,6 +319,8 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             company_id.as_str()
         } else if template.starts_with("/api/v1/tokens") {
             token_id.as_str()
+        } else if template.starts_with("/api/v1/cases") {
+            case_id.as_str()
         } else {
             contact_id.as_str()
         };
@@ -340,22 +366,18 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         wrong.join("\n")
     );
     // Nothing of ours changed (the intruder's own writes went to its own workspace).
-    assert_eq!(snapshot(&app, &contact_id, &company_id).await, before);
+    assert_eq!(snapshot(&app, &watched).await, before);
     let ours_now = app.get("/api/v1/contacts").await.json();
     assert_eq!(ours_now["data"].as_array().map(Vec::len), Some(1));
 }
 
-/// What the owner sees of the records and members an intruder might touch.
-async fn snapshot(app: &TestApp, contact_id: &str, company_id: &str) -> [String; 3] {
-    [
-        app.get(&format!("/api/v1/contacts/{contact_id}"))
-            .await
-            .text(),
-        app.get(&format!("/api/v1/companies/{company_id}"))
-            .await
-            .text(),
-        app.get("/api/v1/members").await.text(),
-    ]
+/// What the owner sees at each of `paths`.
+async fn snapshot(app: &TestApp, paths: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(paths.len());
+    for path in paths {
+        out.push(app.get(path).await.text());
+    }
+    out
 }
 
 both_backends!(

@@ -2,6 +2,7 @@
 
 pub mod address;
 pub mod body;
+pub mod case;
 pub mod company;
 pub mod contact;
 pub mod deal;
@@ -12,9 +13,10 @@ pub mod record_ref;
 pub mod time;
 
 pub use address::Address;
+pub use case::{Case, CaseDraft, CasePriority, CaseState, CaseStatus};
 pub use company::{Company, CompanyDraft};
+pub use contact::{Contact, ContactDraft, EmailEntry, PhoneEntry};
 pub use deal::{Deal, DealDraft, DealState};
 pub use pipeline::{Pipeline, PipelineDraft, Stage};
-pub use contact::{Contact, ContactDraft, EmailEntry, PhoneEntry};
 pub use record::Record;
 pub use record_ref::RecordRef;

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod companies;
 pub mod contacts;
 pub mod members;
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(contacts::router())
         .merge(companies::router())
+        .merge(cases::router())
         .merge(search::router())
         .merge(auth::router())
         .merge(tokens::router())
