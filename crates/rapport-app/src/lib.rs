@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod campaigns;
 pub mod cases;
 pub mod companies;
 pub mod config;

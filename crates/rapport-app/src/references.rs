@@ -3,10 +3,13 @@
 
 use rapport_domain::ids::{UserId, WorkspaceId};
 use rapport_domain::validation::FieldError;
+use std::collections::HashSet;
+
+use rapport_store::campaigns::{self, CampaignRow};
 use rapport_store::cases::CaseRow;
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
-use rapport_store::records::exists_live;
+use rapport_store::records::{exists_live, live_ids};
 use rapport_store::{Tx, users};
 use uuid::Uuid;
 
@@ -23,7 +26,39 @@ pub async fn record_exists(
         "contacts" => exists_live::<ContactRow>(tx, ws, id).await?,
         "companies" => exists_live::<CompanyRow>(tx, ws, id).await?,
         "cases" => exists_live::<CaseRow>(tx, ws, id).await?,
+        "campaigns" => exists_live::<CampaignRow>(tx, ws, id).await?,
+        // Until the deals store is merged: its table is in the schema (0008_deals).
+        "deals" => campaigns::deal_exists(tx, ws, id).await?,
         _ => false,
+    })
+}
+
+/// Which of `ids` are live records of `object` in the workspace: one query for the objects
+/// that have one, a lookup per id (through [`record_exists`]) for the others.
+pub async fn live_among(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    object: &str,
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>, AppError> {
+    Ok(match object {
+        "contacts" => live_ids::<ContactRow>(tx, ws, ids)
+            .await?
+            .into_iter()
+            .collect(),
+        "companies" => live_ids::<CompanyRow>(tx, ws, ids)
+            .await?
+            .into_iter()
+            .collect(),
+        _ => {
+            let mut live = HashSet::new();
+            for id in ids {
+                if record_exists(tx, ws, object, *id).await? {
+                    live.insert(*id);
+                }
+            }
+            live
+        }
     })
 }
 

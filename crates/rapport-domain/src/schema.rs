@@ -283,3 +283,74 @@ pub static CASES: ObjectSchema = ObjectSchema {
         f("updated_at", FieldKind::Timestamp, true),
     ],
 };
+
+/// Campaigns.
+pub static CAMPAIGNS: ObjectSchema = ObjectSchema {
+    name: "campaigns",
+    owner: Some("owner_id"),
+    default_sort: "-created_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("name", FieldKind::Text, true),
+        f(
+            "kind",
+            FieldKind::Enum(crate::objects::campaign::KINDS),
+            false,
+        ),
+        f(
+            "status",
+            FieldKind::Enum(crate::objects::campaign::STATUSES),
+            false,
+        ),
+        f("budget.amount", FieldKind::MoneyAmount, false),
+        f("budget.currency", FieldKind::Currency, false),
+        f("starts_on", FieldKind::Date, false),
+        f("ends_on", FieldKind::Date, false),
+        f("owner_id", FieldKind::Id, false),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// A campaign's members (`GET /campaigns/{id}/members`): `id` is the contact's or lead's.
+pub static CAMPAIGN_MEMBERS: ObjectSchema = ObjectSchema {
+    name: "campaign_members",
+    owner: None,
+    default_sort: "added_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f(
+            "type",
+            FieldKind::Enum(crate::objects::campaign::MEMBER_TYPES),
+            false,
+        ),
+        f("id", FieldKind::Id, false),
+        f(
+            "status",
+            FieldKind::Enum(crate::objects::campaign::MEMBER_STATUSES),
+            false,
+        ),
+        f("added_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// The deals a campaign influenced (`GET /campaigns/{id}/deals`).
+pub static CAMPAIGN_DEALS: ObjectSchema = ObjectSchema {
+    name: "campaign_deals",
+    owner: None,
+    default_sort: "linked_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("deal_id", FieldKind::Id, false),
+        f("linked_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// The campaign a member or an influenced deal belongs to. Not a filter clients write (the path
+/// names the campaign): the condition a campaign's list of members or deals is restricted by.
+pub static CAMPAIGN_ID: FieldSpec = f("campaign_id", FieldKind::Id, false);

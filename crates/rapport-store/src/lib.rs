@@ -3,6 +3,7 @@
 //! rendered for either database. The store never decides who may do what.
 
 pub mod audit;
+pub mod campaigns;
 pub mod cases;
 pub mod companies;
 pub mod contacts;

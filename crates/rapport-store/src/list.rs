@@ -69,6 +69,12 @@ pub trait Listable: AnyRow {
     fn id(&self) -> Uuid;
     /// The row's value for a sortable path, as stored.
     fn sort_value(&self, path: &str) -> CursorValue;
+    /// What a listed row must also meet beyond being live in the workspace, written against the
+    /// table aliased `t` (a campaign member is hidden while its contact is deleted).
+    fn visible(ws: WorkspaceId) -> Option<SimpleExpr> {
+        let _ = ws;
+        None
+    }
 }
 
 /// A list request.
@@ -138,6 +144,9 @@ fn base<R: Listable>(ws: WorkspaceId) -> SelectStatement {
     }
     q.and_where(col("workspace_id").eq(ws.0))
         .and_where(col("deleted_at").is_null());
+    if let Some(visible) = R::visible(ws) {
+        q.and_where(visible);
+    }
     q
 }
 

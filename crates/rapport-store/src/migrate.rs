@@ -38,6 +38,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 7, "0007_rbac", "rbac"),
     step!("sqlite", 8, "0008_deals", "deals"),
     step!("sqlite", 10, "0010_cases", "cases"),
+    step!("sqlite", 12, "0012_campaigns", "campaigns"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -49,6 +50,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 7, "0007_rbac", "rbac"),
     step!("postgres", 8, "0008_deals", "deals"),
     step!("postgres", 10, "0010_cases", "cases"),
+    step!("postgres", 12, "0012_campaigns", "campaigns"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -15,6 +15,8 @@ pub const CONTACT: &str = "contact";
 pub const COMPANY: &str = "company";
 /// `object_type` of cases.
 pub const CASE: &str = "case";
+/// `object_type` of campaigns.
+pub const CAMPAIGN: &str = "campaign";
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]

@@ -49,6 +49,31 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("delete", "/api/v1/cases/{id}", AtLeast(Member)),
     ("post", "/api/v1/cases/{id}/restore", AtLeast(Member)),
     ("post", "/api/v1/cases/search", AtLeast(Viewer)),
+    ("get", "/api/v1/campaigns", AtLeast(Viewer)),
+    ("post", "/api/v1/campaigns", AtLeast(Member)),
+    ("get", "/api/v1/campaigns/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/campaigns/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/campaigns/{id}", AtLeast(Member)),
+    ("post", "/api/v1/campaigns/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/campaigns/search", AtLeast(Viewer)),
+    ("get", "/api/v1/campaigns/{id}/members", AtLeast(Viewer)),
+    ("post", "/api/v1/campaigns/{id}/members", AtLeast(Member)),
+    (
+        "delete",
+        "/api/v1/campaigns/{id}/members/{type}/{member_id}",
+        AtLeast(Member),
+    ),
+    ("get", "/api/v1/campaigns/{id}/deals", AtLeast(Viewer)),
+    (
+        "put",
+        "/api/v1/campaigns/{id}/deals/{deal_id}",
+        AtLeast(Member),
+    ),
+    (
+        "delete",
+        "/api/v1/campaigns/{id}/deals/{deal_id}",
+        AtLeast(Member),
+    ),
     ("get", "/api/v1/search", AtLeast(Viewer)),
     ("post", "/api/v1/auth/login", Public),
     ("post", "/api/v1/auth/logout", AtLeast(Viewer)),
@@ -114,6 +139,10 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         ("post", "/api/v1/contacts") => json!({ "first_name": "Matrix" }),
         ("post", "/api/v1/companies") => json!({ "name": "Matrix Ltd" }),
         ("post", "/api/v1/cases") => json!({ "subject": "Matrix case" }),
+        ("post", "/api/v1/campaigns") => json!({ "name": "Matrix campaign" }),
+        ("post", "/api/v1/campaigns/{id}/members") => json!({
+            "members": [{ "type": "contacts", "id": "0190c7a6-0000-7000-8000-000000000001" }]
+        }),
         ("patch", _) if path.starts_with("/api/v1/members") => json!({ "role": "viewer" }),
         ("patch", "/api/v1/settings") => json!({ "require_mfa": false }),
         ("patch", "/api/v1/auth/passkeys/{id}") => json!({ "name": "renamed" }),
@@ -198,8 +227,12 @@ fn wants_credentials(res: &TestResponse) -> bool {
             .is_ok_and(|p| p["detail"].as_str() == Some(generic.as_str()))
 }
 
-fn fill(template: &str, id: &str, user: &str) -> String {
+fn fill(template: &str, id: &str, user: &str, member: &str) -> String {
     template
+        // A campaign member is named by its object and id.
+        .replace("/members/{type}/", "/members/contacts/")
+        .replace("{member_id}", member)
+        .replace("{deal_id}", member)
         .replace("{id}", id)
         .replace("{user_id}", user)
         .replace("{type}", "not-found")
@@ -233,6 +266,7 @@ async fn every_route_answers_each_role_as_the_matrix_says(b: Backend) {
             template,
             &uuid::Uuid::now_v7().to_string(),
             &victim.user_id.to_string(),
+            &uuid::Uuid::now_v7().to_string(),
         );
         let anonymous = send(&app, method, template, &path, None).await;
         let anonymous_ok =
@@ -287,6 +321,18 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         .await
         .json();
     let case_id = case["id"].as_str().expect("case id").to_owned();
+    let campaign = app
+        .post("/api/v1/campaigns", json!({ "name": "Launch" }))
+        .await
+        .json();
+    let campaign_id = campaign["id"].as_str().expect("campaign id").to_owned();
+    let res = app
+        .post(
+            &format!("/api/v1/campaigns/{campaign_id}/members"),
+            json!({ "members": [{ "type": "contacts", "id": contact_id }] }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     let colleague = app.member(Role::Member).await;
     let tokens = app.get("/api/v1/tokens").await.json();
     let token_id = tokens["data"][0]["id"]
@@ -300,6 +346,7 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         app.owner.user_id.to_string(),
         token_id.clone(),
         case_id.clone(),
+        campaign_id.clone(),
         app.owner.workspace_id.to_string(),
     ];
     // What the owner sees of everything an intruder might touch.
@@ -307,6 +354,9 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         format!("/api/v1/contacts/{contact_id}"),
         format!("/api/v1/companies/{company_id}"),
         format!("/api/v1/cases/{case_id}"),
+        format!("/api/v1/campaigns/{campaign_id}"),
+        format!("/api/v1/campaigns/{campaign_id}/members"),
+        format!("/api/v1/campaigns/{campaign_id}/deals"),
         "/api/v1/members".to_owned(),
     ];
     let before = snapshot(&app, &watched).await;
@@ -321,10 +371,12 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             token_id.as_str()
         } else if template.starts_with("/api/v1/cases") {
             case_id.as_str()
+        } else if template.starts_with("/api/v1/campaigns") {
+            campaign_id.as_str()
         } else {
             contact_id.as_str()
         };
-        let path = fill(&template, id, &colleague.user_id.to_string());
+        let path = fill(&template, id, &colleague.user_id.to_string(), &contact_id);
         let res = send(&app, &method, &template, &path, Some(&intruder.token)).await;
         // The problem's `instance` echoes the requested path; everything else must not name us.
         let text = match serde_json::from_slice::<Value>(&res.body) {

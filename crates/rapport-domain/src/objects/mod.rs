@@ -2,6 +2,7 @@
 
 pub mod address;
 pub mod body;
+pub mod campaign;
 pub mod case;
 pub mod company;
 pub mod contact;
@@ -13,6 +14,7 @@ pub mod record_ref;
 pub mod time;
 
 pub use address::Address;
+pub use campaign::{Campaign, CampaignDraft, CampaignState};
 pub use case::{Case, CaseDraft, CasePriority, CaseState, CaseStatus};
 pub use company::{Company, CompanyDraft};
 pub use contact::{Contact, ContactDraft, EmailEntry, PhoneEntry};

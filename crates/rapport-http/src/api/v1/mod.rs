@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod cases;
 pub mod companies;
 pub mod contacts;
@@ -24,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(contacts::router())
         .merge(companies::router())
         .merge(cases::router())
+        .merge(campaigns::router())
         .merge(search::router())
         .merge(auth::router())
         .merge(tokens::router())
