@@ -80,14 +80,15 @@ async fn campaign_for_write(
     id: CampaignId,
 ) -> Result<Campaign, AppError> {
     let reach = reach(app, ctx).await?;
+    // Locked first, so the version read below is the one this write starts from.
+    if !store::lock_live(tx, ctx.workspace_id, id).await? {
+        return Err(AppError::NotFound);
+    }
     let Some((current, false)) = find_for_write::<CampaignRow>(tx, ctx.workspace_id, id.0).await?
     else {
         return Err(AppError::NotFound);
     };
     reachable(&current, reach.as_deref())?;
-    if !store::lock_live(tx, ctx.workspace_id, id).await? {
-        return Err(AppError::NotFound);
-    }
     Ok(current)
 }
 

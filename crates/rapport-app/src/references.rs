@@ -1,10 +1,10 @@
 //! References a write makes to other records and to users, checked inside the writer's
 //! transaction so a record never points at something missing, deleted or in another workspace.
 
-use rapport_domain::ids::{UserId, WorkspaceId};
-use rapport_domain::validation::FieldError;
 use std::collections::HashSet;
 
+use rapport_domain::ids::{UserId, WorkspaceId};
+use rapport_domain::validation::FieldError;
 use rapport_store::campaigns::{self, CampaignRow};
 use rapport_store::cases::CaseRow;
 use rapport_store::companies::CompanyRow;

@@ -470,6 +470,60 @@ async fn the_members_upsert_is_idempotent_and_the_counts_follow(b: Backend) {
     );
 }
 
+async fn concurrent_upserts_of_the_same_members_add_them_once(b: Backend) {
+    let app = TestApp::new(b).await;
+    let id = id_of(&create(&app, json!({"name": "Rush"})).await);
+    let people = contacts(&app, &["A", "B", "C"]).await;
+    let body =
+        json!({"members": people.iter().map(|p| member(p, Some("responded"))).collect::<Vec<_>>()});
+    let router = app.authed_router();
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let router = router.clone();
+            let (path, body) = (members_of(&id), body.to_string());
+            tokio::spawn(async move {
+                use tower::ServiceExt;
+                let req = http::Request::post(path)
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(body))
+                    .expect("request");
+                let res = router.oneshot(req).await.expect("router");
+                let status = res.status();
+                let bytes = http_body_util::BodyExt::collect(res.into_body())
+                    .await
+                    .expect("body")
+                    .to_bytes();
+                (
+                    status,
+                    serde_json::from_slice::<Value>(&bytes).expect("json"),
+                )
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    for t in tasks {
+        let (status, out) = t.await.expect("task");
+        assert_eq!(status, StatusCode::OK, "{out}");
+        created.push(out["created"].as_i64().expect("created"));
+    }
+    created.sort_unstable();
+    assert_eq!(
+        created,
+        [0, 0, 0, 0, 0, 3],
+        "one call adds them, the others find them"
+    );
+    let campaign = get_ok(&app, &at(&id)).await;
+    assert_eq!(
+        (
+            campaign["version"].clone(),
+            campaign["member_counts"].clone()
+        ),
+        (json!(2), counts(0, 3, 0))
+    );
+    assert_eq!(app.count_rows("campaign_members").await, 3);
+    assert_eq!(entries(&app, "campaigns.members.put").await.len(), 1);
+}
+
 async fn the_member_list_pages_and_filters_by_status_and_type(b: Backend) {
     let app = TestApp::new(b).await;
     let id = id_of(&create(&app, json!({"name": "Roadshow", "kind": "event"})).await);
@@ -1087,6 +1141,7 @@ both_backends!(
     a_campaign_is_created_read_patched_and_listed_with_money_dates_and_counts,
     bad_dates_and_fields_are_refused_with_their_pointers_and_nothing_written,
     the_members_upsert_is_idempotent_and_the_counts_follow,
+    concurrent_upserts_of_the_same_members_add_them_once,
     the_member_list_pages_and_filters_by_status_and_type,
     members_of_another_workspace_or_missing_records_are_refused_item_by_item,
     a_members_call_is_bounded_and_every_bad_item_is_listed,

@@ -153,6 +153,7 @@ pub struct CampaignDraft {
     /// `email`, `event`, `webinar`, `ads`, `social` or `other`.
     pub kind: Option<CampaignKind>,
     /// `planned` (default), `active` or `completed`.
+    #[serde(default)]
     pub status: CampaignStatus,
     /// What it may spend.
     #[schema(value_type = Option<MoneySchema>)]
@@ -303,7 +304,7 @@ pub struct MembersBody {
     pub members: Vec<MemberSchema>,
 }
 
-/// One member in a request body (for the API documentation; [`parse_members`] reads it).
+/// One member in a request body, as the API documentation shows it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct MemberSchema {
     /// `contacts` or `leads`.

@@ -139,8 +139,10 @@ pub struct CaseDraft {
     /// The customer's request and any detail, several lines allowed.
     pub description: Option<String>,
     /// `new` (default), `open`, `pending`, `resolved` or `closed`.
+    #[serde(default)]
     pub status: CaseStatus,
     /// `low`, `normal` (default), `high` or `urgent`; sets the SLA deadline.
+    #[serde(default)]
     pub priority: CasePriority,
     /// The person who raised it.
     #[schema(value_type = Option<String>, format = Uuid)]
@@ -153,6 +155,7 @@ pub struct CaseDraft {
     pub assignee_id: Option<UserId>,
     /// Free tags.
     #[schema(value_type = Vec<String>)]
+    #[serde(default)]
     pub tags: Vec<Tag>,
 }
 
