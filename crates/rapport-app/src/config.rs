@@ -29,6 +29,8 @@ pub struct Config {
     pub crm: CrmConfig,
     /// Sessions, sign-in links, and login throttling.
     pub auth: AuthConfig,
+    /// Support cases.
+    pub cases: CasesConfig,
 }
 
 /// `[server]`.
@@ -189,6 +191,56 @@ pub struct CrmConfig {
     pub default_phone_region: Option<String>,
     /// `[crm.lead_scoring]`: points for lead fields present, sources and recent activities.
     pub lead_scoring: rapport_domain::objects::LeadScoring,
+}
+
+/// `[cases]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CasesConfig {
+    /// Hours a case has to be resolved, by priority, counted from its creation.
+    pub sla_hours: SlaHours,
+}
+
+/// `[cases] sla_hours = { low = 72, normal = 24, high = 8, urgent = 2 }`: a key left out keeps
+/// its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlaHours {
+    /// Low priority.
+    pub low: u64,
+    /// Normal priority.
+    pub normal: u64,
+    /// High priority.
+    pub high: u64,
+    /// Urgent priority.
+    pub urgent: u64,
+}
+
+/// The longest SLA accepted: a year.
+pub const MAX_SLA_HOURS: u64 = 24 * 366;
+
+impl Default for SlaHours {
+    fn default() -> Self {
+        Self {
+            low: 72,
+            normal: 24,
+            high: 8,
+            urgent: 2,
+        }
+    }
+}
+
+impl SlaHours {
+    /// The hours of `priority`.
+    pub fn of(&self, priority: rapport_domain::objects::CasePriority) -> u64 {
+        use rapport_domain::objects::CasePriority;
+        match priority {
+            CasePriority::Low => self.low,
+            CasePriority::Normal => self.normal,
+            CasePriority::High => self.high,
+            CasePriority::Urgent => self.urgent,
+        }
+    }
 }
 
 /// `[auth]`.
@@ -398,7 +450,9 @@ impl Sources {
     }
 }
 
-const SECTIONS: &[&str] = &["server", "database", "log", "security", "crm", "auth"];
+const SECTIONS: &[&str] = &[
+    "server", "database", "log", "security", "crm", "auth", "cases",
+];
 
 /// Loads and validates the configuration; on failure, every problem found.
 pub fn load(sources: &Sources) -> Result<Config, Vec<Problem>> {
@@ -585,6 +639,7 @@ fn check_keys(tree: &Value, problems: &mut Vec<Problem>) {
                 "log" => probe::<LogConfig>(&base, key, value),
                 "security" => probe::<SecurityConfig>(&base, key, value),
                 "auth" => probe::<AuthConfig>(&base, key, value),
+                "cases" => probe::<CasesConfig>(&base, key, value),
                 _ => probe::<CrmConfig>(&base, key, value),
             };
             if let Err(message) = result {
@@ -744,6 +799,7 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
             "must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
         );
     }
+    validate_sla(&c.cases.sla_hours, &mut bad);
     let mut names = std::collections::BTreeSet::new();
     for (i, p) in c.auth.oidc.iter().enumerate() {
         let key = |field: &str| format!("auth.oidc[{i}].{field}");
@@ -809,6 +865,38 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
         }
         if c.log.log_bodies {
             bad("log.log_bodies", "RAPPORT_ENV=production refuses to log request bodies (personal data): set log.log_bodies = false".into());
+        }
+    }
+}
+
+/// Each SLA is 1 hour to a year, and a more urgent priority never gets longer than a less urgent
+/// one (an urgent case due after a normal one would be served last by a queue sorted on due time).
+fn validate_sla(h: &SlaHours, bad: &mut impl FnMut(&str, String)) {
+    let by_urgency = [
+        ("low", h.low),
+        ("normal", h.normal),
+        ("high", h.high),
+        ("urgent", h.urgent),
+    ];
+    for (name, hours) in by_urgency {
+        if !(1..=MAX_SLA_HOURS).contains(&hours) {
+            bad(
+                &format!("cases.sla_hours.{name}"),
+                format!("must be between 1 and {MAX_SLA_HOURS} hours"),
+            );
+        }
+    }
+    for pair in by_urgency.windows(2) {
+        let [(slower, slow_hours), (faster, fast_hours)] = pair else {
+            continue;
+        };
+        if fast_hours > slow_hours {
+            bad(
+                &format!("cases.sla_hours.{faster}"),
+                format!(
+                    "{fast_hours} hours is longer than {slower} ({slow_hours}): a more urgent priority cannot get more time"
+                ),
+            );
         }
     }
 }
@@ -1036,6 +1124,67 @@ mod tests {
             ("RAPPORT_AUTH__AUDIT_RETENTION_DAYS", "1"),
         ]))
         .expect("limits are valid");
+    }
+
+    #[test]
+    fn sla_hours_default_and_are_read_from_file_and_environment() {
+        use rapport_domain::objects::CasePriority;
+        let c = load(&env(&[])).expect("defaults are valid");
+        assert_eq!(c.cases.sla_hours, SlaHours::default());
+        assert_eq!(
+            [
+                CasePriority::Low,
+                CasePriority::Normal,
+                CasePriority::High,
+                CasePriority::Urgent
+            ]
+            .map(|p| c.cases.sla_hours.of(p)),
+            [72, 24, 8, 2]
+        );
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("rapport.toml");
+        std::fs::write(&file, "[cases]\nsla_hours = { normal = 12, urgent = 1 }\n").expect("write");
+        let mut s = env(&[]);
+        s.file = Some(file);
+        let c = load(&s).expect("valid");
+        assert_eq!(
+            c.cases.sla_hours,
+            SlaHours {
+                low: 72,
+                normal: 12,
+                high: 8,
+                urgent: 1
+            },
+            "keys left out keep their defaults"
+        );
+        let c = load(&env(&[("RAPPORT_CASES__SLA_HOURS", "{ low = 96 }")])).expect("valid");
+        assert_eq!(c.cases.sla_hours.low, 96);
+        assert_eq!(c.cases.sla_hours.urgent, 2);
+    }
+
+    #[test]
+    fn bad_sla_hours_are_reported_with_their_key() {
+        let cases: &[(&str, &[&str])] = &[
+            ("{ urgent = 0 }", &["cases.sla_hours.urgent"]),
+            ("{ low = 9000 }", &["cases.sla_hours.low"]),
+            ("{ high = 30 }", &["cases.sla_hours.high"]),
+            ("{ high = 1, urgent = 4 }", &["cases.sla_hours.urgent"]),
+            (
+                "{ urgent = 0, high = 30 }",
+                &["cases.sla_hours.urgent", "cases.sla_hours.high"],
+            ),
+        ];
+        for (value, keys) in cases {
+            let problems = load(&env(&[("RAPPORT_CASES__SLA_HOURS", value)])).expect_err(value);
+            let got: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+            assert_eq!(got, *keys, "{value}: {problems:?}");
+        }
+        let problems = load(&env(&[("RAPPORT_CASES__SLA_HOURS", "{ critical = 1 }")]))
+            .expect_err("unknown priority");
+        assert_eq!(problems[0].key, "cases.sla_hours", "{problems:?}");
+        let problems =
+            load(&env(&[("RAPPORT_CASES__SLA_HOURS", "{ low = -1 }")])).expect_err("negative");
+        assert_eq!(problems[0].key, "cases.sla_hours", "{problems:?}");
     }
 
     #[test]

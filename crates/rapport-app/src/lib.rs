@@ -7,6 +7,8 @@ pub mod app;
 pub mod appointments;
 pub mod audit;
 pub mod calendar;
+pub mod campaigns;
+pub mod cases;
 pub mod companies;
 pub mod config;
 pub mod contacts;

@@ -1,16 +1,20 @@
 //! References a write makes to other records and to users, checked inside the writer's
 //! transaction so a record never points at something missing, deleted or in another workspace.
 
+use std::collections::HashSet;
+
 use rapport_domain::ids::{UserId, WorkspaceId};
 use rapport_domain::validation::FieldError;
 use rapport_store::activities::ActivityRow;
 use rapport_store::appointments::AppointmentRow;
+use rapport_store::campaigns::CampaignRow;
+use rapport_store::cases::CaseRow;
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
 use rapport_store::deals::DealRow;
 use rapport_store::leads::LeadRow;
 use rapport_store::pipelines::PipelineRow;
-use rapport_store::records::exists_live;
+use rapport_store::records::{exists_live, live_ids};
 use rapport_store::tasks::TaskRow;
 use rapport_store::{Tx, users};
 use uuid::Uuid;
@@ -33,7 +37,46 @@ pub async fn record_exists(
         "activities" => exists_live::<ActivityRow>(tx, ws, id).await?,
         "tasks" => exists_live::<TaskRow>(tx, ws, id).await?,
         "appointments" => exists_live::<AppointmentRow>(tx, ws, id).await?,
+        "cases" => exists_live::<CaseRow>(tx, ws, id).await?,
+        "campaigns" => exists_live::<CampaignRow>(tx, ws, id).await?,
         _ => false,
+    })
+}
+
+/// Which of `ids` are live records of `object` in the workspace: one query for the objects
+/// that have one, a lookup per id (through [`record_exists`]) for the others.
+pub async fn live_among(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    object: &str,
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>, AppError> {
+    Ok(match object {
+        "contacts" => live_ids::<ContactRow>(tx, ws, ids)
+            .await?
+            .into_iter()
+            .collect(),
+        "companies" => live_ids::<CompanyRow>(tx, ws, ids)
+            .await?
+            .into_iter()
+            .collect(),
+        "leads" => live_ids::<LeadRow>(tx, ws, ids)
+            .await?
+            .into_iter()
+            .collect(),
+        "deals" => live_ids::<DealRow>(tx, ws, ids)
+            .await?
+            .into_iter()
+            .collect(),
+        _ => {
+            let mut live = HashSet::new();
+            for id in ids {
+                if record_exists(tx, ws, object, *id).await? {
+                    live.insert(*id);
+                }
+            }
+            live
+        }
     })
 }
 

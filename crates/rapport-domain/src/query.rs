@@ -48,6 +48,8 @@ pub enum Scalar {
     Time(DateTime<Utc>),
     /// Id.
     Uuid(Uuid),
+    /// A flag.
+    Bool(bool),
 }
 
 /// What a condition compares with.
@@ -358,6 +360,15 @@ fn scalar(field: &FieldSpec, lit: Literal, pos: Pos, at: Resolve) -> Result<Scal
             let raw = text(lit)?;
             Scalar::Time(filter::dates::resolve_instant(&raw, at.now).map_err(|m| err(pos, m))?)
         }
+        FieldKind::Boolean => match lit {
+            Literal::Bool(b) => Scalar::Bool(b),
+            other => {
+                return Err(err(
+                    pos,
+                    format!("'{path}' takes true or false, not {}", describe(&other)),
+                ));
+            }
+        },
         FieldKind::Date => {
             let raw = text(lit)?;
             let date = match chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
@@ -487,6 +498,25 @@ mod tests {
         assert_eq!(c.value, TypedValue::One(Scalar::Text("me".into())));
         // A bare word still needs quotes, like every text value.
         assert!(parse_filter_as("assignee_id eq me", &TASKS, now(), Some(me)).is_err());
+    }
+
+    #[test]
+    fn flags_take_true_or_false_only() {
+        use crate::schema::CASES;
+        let f = parse_filter("sla_breached eq true", &CASES, now()).expect("valid");
+        let TypedExpr::Cond(c) = f else { panic!() };
+        assert_eq!(c.value, TypedValue::One(Scalar::Bool(true)));
+        for bad in [
+            r#"sla_breached eq "yes""#,
+            "sla_breached eq 1",
+            "sla_breached eq null",
+        ] {
+            let e = parse_filter(bad, &CASES, now()).expect_err(bad);
+            assert!(e.message.contains("true or false"), "{bad}: {}", e.message);
+            assert_eq!(e.pos.column, 17, "{bad}");
+        }
+        let e = parse_filter("sla_breached gt false", &CASES, now()).expect_err("no order");
+        assert!(e.message.contains("does not support 'gt'"), "{}", e.message);
     }
 
     #[test]

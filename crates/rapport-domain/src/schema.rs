@@ -32,6 +32,8 @@ pub enum FieldKind {
     Domain,
     /// A calendar date stored as `YYYY-MM-DD` text: a date or a relative date (`today`, `+30d`).
     Date,
+    /// `true` or `false` (a flag, stored or computed from other columns).
+    Boolean,
 }
 
 impl FieldKind {
@@ -50,6 +52,7 @@ impl FieldKind {
             FieldKind::Timestamp => &[Eq, Ne, Lt, Lte, Gt, Gte, IsNull, InPeriod],
             FieldKind::Email | FieldKind::Phone => &[Eq, In, StartsWith, IsNull],
             FieldKind::Tags => &[Contains, IsNull],
+            FieldKind::Boolean => &[Eq, Ne],
         }
     }
 }
@@ -124,6 +127,8 @@ pub const RECORD_OBJECTS: &[&str] = &[
     "activities",
     "tasks",
     "appointments",
+    "cases",
+    "campaigns",
 ];
 
 /// Record objects that are shared configuration rather than customer data: every role reads
@@ -385,3 +390,110 @@ pub static APPOINTMENTS: ObjectSchema = ObjectSchema {
         f("updated_at", FieldKind::Timestamp, true),
     ],
 };
+
+/// Cases, assigned rather than owned: record scopes (own, team) follow the assignee.
+pub static CASES: ObjectSchema = ObjectSchema {
+    name: "cases",
+    owner: Some("assignee_id"),
+    default_sort: "-created_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("number", FieldKind::Integer, true),
+        f("subject", FieldKind::Text, false),
+        f(
+            "status",
+            FieldKind::Enum(crate::objects::case::STATUSES),
+            false,
+        ),
+        // Sorted by urgency (low to urgent), not by name.
+        f(
+            "priority",
+            FieldKind::Enum(crate::objects::case::PRIORITIES),
+            true,
+        ),
+        f("contact_id", FieldKind::Id, false),
+        f("company_id", FieldKind::Id, false),
+        f("assignee_id", FieldKind::Id, false),
+        f("tags", FieldKind::Tags, false),
+        f("sla_due_at", FieldKind::Timestamp, true),
+        f("first_response_at", FieldKind::Timestamp, false),
+        f("resolved_at", FieldKind::Timestamp, false),
+        // Computed from resolved_at, sla_due_at and the time of the request.
+        f("sla_breached", FieldKind::Boolean, false),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// Campaigns.
+pub static CAMPAIGNS: ObjectSchema = ObjectSchema {
+    name: "campaigns",
+    owner: Some("owner_id"),
+    default_sort: "-created_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("name", FieldKind::Text, true),
+        f(
+            "kind",
+            FieldKind::Enum(crate::objects::campaign::KINDS),
+            false,
+        ),
+        f(
+            "status",
+            FieldKind::Enum(crate::objects::campaign::STATUSES),
+            false,
+        ),
+        f("budget.amount", FieldKind::MoneyAmount, false),
+        f("budget.currency", FieldKind::Currency, false),
+        f("starts_on", FieldKind::Date, false),
+        f("ends_on", FieldKind::Date, false),
+        f("owner_id", FieldKind::Id, false),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// A campaign's members (`GET /campaigns/{id}/members`): `id` is the contact's or lead's.
+pub static CAMPAIGN_MEMBERS: ObjectSchema = ObjectSchema {
+    name: "campaign_members",
+    owner: None,
+    default_sort: "added_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f(
+            "type",
+            FieldKind::Enum(crate::objects::campaign::MEMBER_TYPES),
+            false,
+        ),
+        f("id", FieldKind::Id, false),
+        f(
+            "status",
+            FieldKind::Enum(crate::objects::campaign::MEMBER_STATUSES),
+            false,
+        ),
+        f("added_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// The deals a campaign influenced (`GET /campaigns/{id}/deals`).
+pub static CAMPAIGN_DEALS: ObjectSchema = ObjectSchema {
+    name: "campaign_deals",
+    owner: None,
+    default_sort: "linked_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("deal_id", FieldKind::Id, false),
+        f("linked_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// The campaign a member or an influenced deal belongs to. Not a filter clients write (the path
+/// names the campaign): the condition a campaign's list of members or deals is restricted by.
+pub static CAMPAIGN_ID: FieldSpec = f("campaign_id", FieldKind::Id, false);

@@ -52,6 +52,22 @@ pub enum Column {
         /// Its column holding the value compared.
         value: &'static str,
     },
+    /// Filtered on one column and sorted on another that orders it meaningfully (an enum's
+    /// name and its rank: priorities sort by urgency, not alphabetically).
+    Ranked {
+        /// The column filters compare (the value clients write).
+        name: &'static str,
+        /// The column sorts and cursors use.
+        rank: &'static str,
+    },
+    /// A computed flag: a deadline missed. True when `done` is later than `due`, or when `done`
+    /// is empty and `due` has passed at the time of the request; never true without a `due`.
+    DeadlineBreached {
+        /// When the work was done (empty while it is not).
+        done: &'static str,
+        /// When it was due.
+        due: &'static str,
+    },
 }
 
 /// A table that lists: its name, columns and how paths map to columns.
@@ -73,10 +89,19 @@ pub trait Listable: AnyRow {
         match Self::column(path) {
             Column::Plain { name, .. }
             | Column::Channel { summary: name, .. }
-            | Column::Tags { name } => name,
+            | Column::Tags { name }
+            | Column::Ranked { rank: name, .. }
+            | Column::DeadlineBreached { due: name, .. } => name,
             // Never sortable (the schema says so); the id keeps the order total regardless.
             Column::Side { .. } => "id",
         }
+    }
+
+    /// What a listed row must also meet beyond being live in the workspace, written against the
+    /// table aliased `t` (a campaign member is hidden while its contact is deleted).
+    fn visible(ws: WorkspaceId) -> Option<SimpleExpr> {
+        let _ = ws;
+        None
     }
 }
 
@@ -128,6 +153,7 @@ fn scalar_value(s: &Scalar) -> Value {
         Scalar::Int(i) => (*i).into(),
         Scalar::Time(t) => (*t).into(),
         Scalar::Uuid(u) => (*u).into(),
+        Scalar::Bool(b) => (*b).into(),
     }
 }
 
@@ -146,6 +172,9 @@ fn base<R: Listable>(ws: WorkspaceId) -> SelectStatement {
     }
     q.and_where(col("workspace_id").eq(ws.0))
         .and_where(col("deleted_at").is_null());
+    if let Some(visible) = R::visible(ws) {
+        q.and_where(visible);
+    }
     q
 }
 
@@ -189,6 +218,31 @@ fn comparison<R: Listable>(backend: Backend, ws: WorkspaceId, c: &TypedCond) -> 
             only,
             value,
         } => side(ws, table, parent, only, value, c),
+        Column::Ranked { name, .. } => plain(backend, name, false, c),
+        Column::DeadlineBreached { done, due } => deadline_breached(done, due, c, Utc::now()),
+    }
+}
+
+/// `flag eq true|false` (or `ne`) on a missed deadline, judged at `now`.
+fn deadline_breached(
+    done: &'static str,
+    due: &'static str,
+    c: &TypedCond,
+    now: DateTime<Utc>,
+) -> SimpleExpr {
+    let wanted = match (c.op, &c.value) {
+        (Op::Eq, TypedValue::One(Scalar::Bool(b))) => *b,
+        (Op::Ne, TypedValue::One(Scalar::Bool(b))) => !*b,
+        _ => return Expr::val(1).eq(0),
+    };
+    let late = col(done).is_not_null().and(col(done).gt(col(due)));
+    let overdue = col(done).is_null().and(col(due).lt(now));
+    let breached = late.or(overdue);
+    if wanted {
+        breached
+    } else {
+        // Without a due time the comparisons are NULL: such a row is not breached.
+        Func::coalesce([breached, Expr::cust("FALSE")]).not()
     }
 }
 

@@ -38,7 +38,9 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 7, "0007_rbac", "rbac"),
     step!("sqlite", 8, "0008_deals", "deals"),
     step!("sqlite", 9, "0009_tasks", "tasks"),
+    step!("sqlite", 10, "0010_cases", "cases"),
     step!("sqlite", 11, "0011_appointments", "appointments"),
+    step!("sqlite", 12, "0012_campaigns", "campaigns"),
     step!("sqlite", 13, "0013_leads", "leads"),
     step!("sqlite", 14, "0014_activities", "activities"),
 ];
@@ -52,7 +54,9 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 7, "0007_rbac", "rbac"),
     step!("postgres", 8, "0008_deals", "deals"),
     step!("postgres", 9, "0009_tasks", "tasks"),
+    step!("postgres", 10, "0010_cases", "cases"),
     step!("postgres", 11, "0011_appointments", "appointments"),
+    step!("postgres", 12, "0012_campaigns", "campaigns"),
     step!("postgres", 13, "0013_leads", "leads"),
     step!("postgres", 14, "0014_activities", "activities"),
 ];

@@ -194,6 +194,22 @@ pub async fn exists_live<T: Table>(
     Ok(tx.fetch_optional::<T>(&q).await?.is_some())
 }
 
+/// Which of `ids` are live records, inside a write transaction (one query for a batch).
+pub async fn live_ids<T: Table>(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = select::<T>(ws);
+    q.and_where(col("id").is_in(ids.iter().copied()))
+        .and_where(col("deleted_at").is_null());
+    let rows: Vec<T> = tx.fetch_all(&q).await?;
+    Ok(rows.iter().map(Listable::id).collect())
+}
+
 /// Live records matching `filter` (a column equal to a value), inside a write transaction.
 pub async fn find_live_by<T: Table>(
     tx: &mut Tx,

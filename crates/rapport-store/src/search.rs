@@ -25,6 +25,10 @@ pub const DEAL: &str = "deal";
 pub const TASK: &str = "task";
 /// `object_type` of appointments.
 pub const APPOINTMENT: &str = "appointment";
+/// `object_type` of cases.
+pub const CASE: &str = "case";
+/// `object_type` of campaigns.
+pub const CAMPAIGN: &str = "campaign";
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]

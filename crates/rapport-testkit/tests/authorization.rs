@@ -104,6 +104,38 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("delete", "/api/v1/calendar/token", AtLeast(Viewer)),
     // The feed itself: the token in the address is the credential (`{feed}` is `<token>.ics`).
     ("get", "/calendar/{feed}", Public),
+    ("get", "/api/v1/cases", AtLeast(Viewer)),
+    ("post", "/api/v1/cases", AtLeast(Member)),
+    ("get", "/api/v1/cases/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/cases/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/cases/{id}", AtLeast(Member)),
+    ("post", "/api/v1/cases/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/cases/search", AtLeast(Viewer)),
+    ("get", "/api/v1/campaigns", AtLeast(Viewer)),
+    ("post", "/api/v1/campaigns", AtLeast(Member)),
+    ("get", "/api/v1/campaigns/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/campaigns/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/campaigns/{id}", AtLeast(Member)),
+    ("post", "/api/v1/campaigns/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/campaigns/search", AtLeast(Viewer)),
+    ("get", "/api/v1/campaigns/{id}/members", AtLeast(Viewer)),
+    ("post", "/api/v1/campaigns/{id}/members", AtLeast(Member)),
+    (
+        "delete",
+        "/api/v1/campaigns/{id}/members/{type}/{member_id}",
+        AtLeast(Member),
+    ),
+    ("get", "/api/v1/campaigns/{id}/deals", AtLeast(Viewer)),
+    (
+        "put",
+        "/api/v1/campaigns/{id}/deals/{deal_id}",
+        AtLeast(Member),
+    ),
+    (
+        "delete",
+        "/api/v1/campaigns/{id}/deals/{deal_id}",
+        AtLeast(Member),
+    ),
     ("get", "/api/v1/search", AtLeast(Viewer)),
     ("post", "/api/v1/auth/login", Public),
     ("post", "/api/v1/auth/logout", AtLeast(Viewer)),
@@ -186,6 +218,11 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
             "ends_at": "2026-11-23T10:00:00Z", "time_zone": "Europe/Paris",
         }),
         ("patch", "/api/v1/appointments/{id}") => json!({ "title": "Changed" }),
+        ("post", "/api/v1/cases") => json!({ "subject": "Matrix case" }),
+        ("post", "/api/v1/campaigns") => json!({ "name": "Matrix campaign" }),
+        ("post", "/api/v1/campaigns/{id}/members") => json!({
+            "members": [{ "type": "contacts", "id": "0190c7a6-0000-7000-8000-000000000001" }]
+        }),
         ("patch", _) if path.starts_with("/api/v1/members") => json!({ "role": "viewer" }),
         ("patch", "/api/v1/settings") => json!({ "require_mfa": false }),
         ("patch", "/api/v1/auth/passkeys/{id}") => json!({ "name": "renamed" }),
@@ -270,8 +307,12 @@ fn wants_credentials(res: &TestResponse) -> bool {
             .is_ok_and(|p| p["detail"].as_str() == Some(generic.as_str()))
 }
 
-fn fill(template: &str, id: &str, user: &str) -> String {
+fn fill(template: &str, id: &str, user: &str, member: &str) -> String {
     template
+        // A campaign member is named by its object and id.
+        .replace("/members/{type}/", "/members/contacts/")
+        .replace("{member_id}", member)
+        .replace("{deal_id}", member)
         .replace("{id}", id)
         .replace("{user_id}", user)
         .replace("{stage_id}", id)
@@ -306,6 +347,7 @@ async fn every_route_answers_each_role_as_the_matrix_says(b: Backend) {
             template,
             &uuid::Uuid::now_v7().to_string(),
             &victim.user_id.to_string(),
+            &uuid::Uuid::now_v7().to_string(),
         );
         let anonymous = send(&app, method, template, &path, None).await;
         let anonymous_ok =
@@ -413,6 +455,26 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         .as_str()
         .expect("appointment id")
         .to_owned();
+    let case = app
+        .post(
+            "/api/v1/cases",
+            json!({ "subject": "Jammed", "contact_id": contact_id }),
+        )
+        .await
+        .json();
+    let case_id = case["id"].as_str().expect("case id").to_owned();
+    let campaign = app
+        .post("/api/v1/campaigns", json!({ "name": "Launch" }))
+        .await
+        .json();
+    let campaign_id = campaign["id"].as_str().expect("campaign id").to_owned();
+    let res = app
+        .post(
+            &format!("/api/v1/campaigns/{campaign_id}/members"),
+            json!({ "members": [{ "type": "contacts", "id": contact_id }] }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     let colleague = app.member(Role::Member).await;
     let tokens = app.get("/api/v1/tokens").await.json();
     let token_id = tokens["data"][0]["id"]
@@ -427,6 +489,8 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         colleague.user_id.to_string(),
         app.owner.user_id.to_string(),
         token_id.clone(),
+        case_id.clone(),
+        campaign_id.clone(),
         app.owner.workspace_id.to_string(),
         pipeline_id.clone(),
         stage_id.clone(),
@@ -434,12 +498,22 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         lead_id.clone(),
         activity_id.clone(),
     ];
-    let before = snapshot(&app, &contact_id, &company_id).await;
     let tasks_before = app.get(&format!("/api/v1/tasks/{task_id}")).await.text();
     let appointment_before = app
         .get(&format!("/api/v1/appointments/{appointment_id}"))
         .await
         .text();
+    // What the owner sees of everything an intruder might touch.
+    let watched = [
+        format!("/api/v1/contacts/{contact_id}"),
+        format!("/api/v1/companies/{company_id}"),
+        format!("/api/v1/cases/{case_id}"),
+        format!("/api/v1/campaigns/{campaign_id}"),
+        format!("/api/v1/campaigns/{campaign_id}/members"),
+        format!("/api/v1/campaigns/{campaign_id}/deals"),
+        "/api/v1/members".to_owned(),
+    ];
+    let before = snapshot(&app, &watched).await;
 
     let intruder = app.other_workspace().await;
     let doc = app.get("/api/openapi.json").await.json();
@@ -461,6 +535,10 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             lead_id.as_str()
         } else if template.starts_with("/api/v1/activities") {
             activity_id.as_str()
+        } else if template.starts_with("/api/v1/cases") {
+            case_id.as_str()
+        } else if template.starts_with("/api/v1/campaigns") {
+            campaign_id.as_str()
         } else {
             contact_id.as_str()
         };
@@ -468,6 +546,7 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             &template.replace("{stage_id}", &stage_id),
             id,
             &colleague.user_id.to_string(),
+            &contact_id,
         );
         let res = send(&app, &method, &template, &path, Some(&intruder.token)).await;
         // The problem's `instance` echoes the requested path; everything else must not name us.
@@ -536,7 +615,6 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         wrong.join("\n")
     );
     // Nothing of ours changed (the intruder's own writes went to its own workspace).
-    assert_eq!(snapshot(&app, &contact_id, &company_id).await, before);
     assert_eq!(
         app.get(&format!("/api/v1/tasks/{task_id}")).await.text(),
         tasks_before
@@ -547,21 +625,18 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             .text(),
         appointment_before
     );
+    assert_eq!(snapshot(&app, &watched).await, before);
     let ours_now = app.get("/api/v1/contacts").await.json();
     assert_eq!(ours_now["data"].as_array().map(Vec::len), Some(1));
 }
 
-/// What the owner sees of the records and members an intruder might touch.
-async fn snapshot(app: &TestApp, contact_id: &str, company_id: &str) -> [String; 3] {
-    [
-        app.get(&format!("/api/v1/contacts/{contact_id}"))
-            .await
-            .text(),
-        app.get(&format!("/api/v1/companies/{company_id}"))
-            .await
-            .text(),
-        app.get("/api/v1/members").await.text(),
-    ]
+/// What the owner sees at each of `paths`.
+async fn snapshot(app: &TestApp, paths: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(paths.len());
+    for path in paths {
+        out.push(app.get(path).await.text());
+    }
+    out
 }
 
 both_backends!(

@@ -32,6 +32,18 @@ const EXPECTED_PATHS: &[&str] = &[
     "/api/v1/appointments/search",
     "/api/v1/calendar/token",
     "/calendar/{feed}",
+    "/api/v1/cases",
+    "/api/v1/cases/{id}",
+    "/api/v1/cases/{id}/restore",
+    "/api/v1/cases/search",
+    "/api/v1/campaigns",
+    "/api/v1/campaigns/{id}",
+    "/api/v1/campaigns/{id}/restore",
+    "/api/v1/campaigns/search",
+    "/api/v1/campaigns/{id}/members",
+    "/api/v1/campaigns/{id}/members/{type}/{member_id}",
+    "/api/v1/campaigns/{id}/deals",
+    "/api/v1/campaigns/{id}/deals/{deal_id}",
     "/api/v1/search",
     "/api/v1/auth/login",
     "/api/v1/auth/logout",
@@ -81,6 +93,13 @@ const WITH_BODY: &[(&str, &str)] = &[
     ("post", "/api/v1/appointments"),
     ("patch", "/api/v1/appointments/{id}"),
     ("post", "/api/v1/appointments/search"),
+    ("post", "/api/v1/cases"),
+    ("patch", "/api/v1/cases/{id}"),
+    ("post", "/api/v1/cases/search"),
+    ("post", "/api/v1/campaigns"),
+    ("patch", "/api/v1/campaigns/{id}"),
+    ("post", "/api/v1/campaigns/search"),
+    ("post", "/api/v1/campaigns/{id}/members"),
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/password"),
     ("post", "/api/v1/setup"),
@@ -162,6 +181,8 @@ fn fill(template: &str) -> String {
     template
         .replace("{id}", &uuid::Uuid::now_v7().to_string())
         .replace("{user_id}", &uuid::Uuid::now_v7().to_string())
+        .replace("{member_id}", &uuid::Uuid::now_v7().to_string())
+        .replace("{deal_id}", &uuid::Uuid::now_v7().to_string())
         .replace("{name}", "some-role")
         .replace("{type}", "not-found")
 }

@@ -17,6 +17,8 @@ use crate::problem::Problem;
     tags(
         (name = "contacts", description = "People"),
         (name = "companies", description = "Organisations"),
+        (name = "cases", description = "Support cases, numbered, with SLA deadlines"),
+        (name = "campaigns", description = "Marketing campaigns, their members and influenced deals"),
         (name = "search", description = "Search across objects"),
         (name = "auth", description = "Login, sessions, first-run setup, invitations"),
         (name = "tokens", description = "Personal API tokens"),

@@ -5,6 +5,8 @@ pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod campaigns;
+pub mod cases;
 pub mod companies;
 pub mod contacts;
 pub mod deals;
@@ -43,6 +45,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tasks::router())
         .merge(appointments::router())
         .merge(calendar::router())
+        .merge(cases::router())
+        .merge(campaigns::router())
         .merge(search::router())
         .merge(auth::router())
         .merge(tokens::router())

@@ -1,0 +1,2 @@
+DROP TABLE cases;
+DROP TABLE sequences;
