@@ -15,6 +15,7 @@ pub mod contacts;
 pub mod ctx;
 pub mod deals;
 pub mod error;
+pub mod exports;
 pub mod health;
 pub mod identity;
 pub mod leads;

@@ -28,6 +28,7 @@ record_resource! {
         item: "/api/v1/activities/{id}",
         restore: "/api/v1/activities/{id}/restore",
         search: "/api/v1/activities/search",
+        export: "/api/v1/activities/export",
     },
     handlers: {
         list: list_activities,
@@ -37,5 +38,6 @@ record_resource! {
         delete: delete_activity,
         restore: restore_activity,
         search: search_activities,
+        export: export_activities,
     },
 }

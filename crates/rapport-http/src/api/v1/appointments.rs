@@ -78,6 +78,7 @@ record_resource! {
         item: "/api/v1/appointments/{id}",
         restore: "/api/v1/appointments/{id}/restore",
         search: "/api/v1/appointments/search",
+        export: "/api/v1/appointments/export",
     },
     handlers: {
         list: list_appointments,
@@ -87,6 +88,7 @@ record_resource! {
         delete: delete_appointment,
         restore: restore_appointment,
         search: search_appointments,
+        export: export_appointments,
     },
     list: { query: AppointmentListQuery, run: list_in_range, },
 }

@@ -63,6 +63,7 @@ mod record {
             item: "/api/v1/campaigns/{id}",
             restore: "/api/v1/campaigns/{id}/restore",
             search: "/api/v1/campaigns/search",
+            export: "/api/v1/campaigns/export",
         },
         handlers: {
             list: list_campaigns,
@@ -72,6 +73,7 @@ mod record {
             delete: delete_campaign,
             restore: restore_campaign,
             search: search_campaigns,
+            export: export_campaigns,
         },
     }
 }

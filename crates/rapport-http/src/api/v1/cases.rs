@@ -28,6 +28,7 @@ record_resource! {
         item: "/api/v1/cases/{id}",
         restore: "/api/v1/cases/{id}/restore",
         search: "/api/v1/cases/search",
+        export: "/api/v1/cases/export",
     },
     handlers: {
         list: list_cases,
@@ -37,5 +38,6 @@ record_resource! {
         delete: delete_case,
         restore: restore_case,
         search: search_cases,
+        export: export_cases,
     },
 }

@@ -28,6 +28,7 @@ record_resource! {
         item: "/api/v1/companies/{id}",
         restore: "/api/v1/companies/{id}/restore",
         search: "/api/v1/companies/search",
+        export: "/api/v1/companies/export",
     },
     handlers: {
         list: list_companies,
@@ -37,5 +38,6 @@ record_resource! {
         delete: delete_company,
         restore: restore_company,
         search: search_companies,
+        export: export_companies,
     },
 }

@@ -28,6 +28,7 @@ record_resource! {
         item: "/api/v1/contacts/{id}",
         restore: "/api/v1/contacts/{id}/restore",
         search: "/api/v1/contacts/search",
+        export: "/api/v1/contacts/export",
     },
     handlers: {
         list: list_contacts,
@@ -37,5 +38,6 @@ record_resource! {
         delete: delete_contact,
         restore: restore_contact,
         search: search_contacts,
+        export: export_contacts,
     },
 }

@@ -32,6 +32,7 @@ record_resource! {
         item: "/api/v1/deals/{id}",
         restore: "/api/v1/deals/{id}/restore",
         search: "/api/v1/deals/search",
+        export: "/api/v1/deals/export",
     },
     handlers: {
         list: list_deals,
@@ -41,6 +42,7 @@ record_resource! {
         delete: delete_deal,
         restore: restore_deal,
         search: search_deals,
+        export: export_deals,
     },
 }
 

@@ -29,6 +29,7 @@ record_resource! {
         item: "/api/v1/leads/{id}",
         restore: "/api/v1/leads/{id}/restore",
         search: "/api/v1/leads/search",
+        export: "/api/v1/leads/export",
     },
     handlers: {
         list: list_leads,
@@ -38,6 +39,7 @@ record_resource! {
         delete: delete_lead,
         restore: restore_lead,
         search: search_leads,
+        export: export_leads,
     },
 }
 

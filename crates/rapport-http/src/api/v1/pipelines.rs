@@ -29,6 +29,7 @@ record_resource! {
         item: "/api/v1/pipelines/{id}",
         restore: "/api/v1/pipelines/{id}/restore",
         search: "/api/v1/pipelines/search",
+        export: "/api/v1/pipelines/export",
     },
     handlers: {
         list: list_pipelines,
@@ -38,6 +39,7 @@ record_resource! {
         delete: delete_pipeline,
         restore: restore_pipeline,
         search: search_pipelines,
+        export: export_pipelines,
     },
 }
 

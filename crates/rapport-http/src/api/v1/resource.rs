@@ -349,8 +349,8 @@ macro_rules! record_resource {
         nouns: $nouns:literal,
         tag: $tag:literal,
         known: $known:expr,
-        paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal $(,)? },
-        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident $(,)? },
+        paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal, export: $export_path:literal $(,)? },
+        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident, export: $export:ident $(,)? },
         list: { query: $list_query:ty, run: $list_run:expr, } $(,)?
     ) => {
         /// The routes of this object.
@@ -360,6 +360,21 @@ macro_rules! record_resource {
                 .routes(routes!($get, $update, $delete))
                 .routes(routes!($restore))
                 .routes(routes!($search))
+                .routes(routes!($export))
+        }
+
+        /// Export the filtered list as CSV or JSON lines, streamed.
+        #[utoipa::path(get, path = $export_path, tag = $tag, summary = concat!("Export ", $nouns, " as CSV or JSON lines (streamed)"), params(resource::ExportQuery),
+            responses((status = 200, description = "`text/csv` or `application/x-ndjson`, streamed", content_type = "text/csv"), Problems))]
+        pub async fn $export(
+            State(s): State<AppState>,
+            RequestCtx(ctx): RequestCtx,
+            ApiQuery(q): ApiQuery<resource::ExportQuery>,
+        ) -> Result<Response, ApiError> {
+            let format = q.format()?;
+            let pages = rapport_app::exports::export::<$record>(&s.app, &ctx, q.input()).await?;
+            let hidden = resource::hidden(&ctx, <$record as records::Object>::SCHEMA);
+            Ok(resource::export_response(format, $known, hidden, $nouns, pages))
         }
 
         /// List records.
@@ -478,8 +493,8 @@ macro_rules! record_resource {
         nouns: $nouns:literal,
         tag: $tag:literal,
         known: $known:expr,
-        paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal $(,)? },
-        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident $(,)? } $(,)?
+        paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal, export: $export_path:literal $(,)? },
+        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident, export: $export:ident $(,)? } $(,)?
     ) => {
         record_resource! {
             record: $record,
@@ -488,8 +503,8 @@ macro_rules! record_resource {
             nouns: $nouns,
             tag: $tag,
             known: $known,
-            paths: { collection: $collection_path, item: $item_path, restore: $restore_path, search: $search_path },
-            handlers: { list: $list, create: $create, get: $get, update: $update, delete: $delete, restore: $restore, search: $search },
+            paths: { collection: $collection_path, item: $item_path, restore: $restore_path, search: $search_path, export: $export_path },
+            handlers: { list: $list, create: $create, get: $get, update: $update, delete: $delete, restore: $restore, search: $search, export: $export },
             list: { query: ListQuery, run: resource::list_records::<$record>, },
         }
     };
@@ -503,4 +518,160 @@ pub async fn list_records<R: rapport_app::records::Object>(
     q: &ListQuery,
 ) -> Result<Page<R>, rapport_app::AppError> {
     rapport_app::records::list::<R>(app, ctx, q.input()).await
+}
+
+/// `GET /{object}/export` query parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` (default) or `jsonl`.
+    pub format: Option<String>,
+    /// Filter expression, as for lists.
+    pub filter: Option<String>,
+    /// Sort, as for lists (default: the list's).
+    pub sort: Option<String>,
+}
+
+/// The format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl ExportQuery {
+    /// The requested format, or 400.
+    pub fn format(&self) -> Result<ExportFormat, ApiError> {
+        match self.format.as_deref().unwrap_or("csv") {
+            "csv" => Ok(ExportFormat::Csv),
+            "jsonl" => Ok(ExportFormat::Jsonl),
+            other => Err(rapport_app::AppError::BadParameter {
+                parameter: "format",
+                message: format!("'{other}' is not an export format; use csv or jsonl"),
+            }
+            .into()),
+        }
+    }
+
+    /// The list parameters of the export.
+    pub fn input(&self) -> ListInput {
+        ListInput {
+            filter: self.filter.clone(),
+            sort: self.sort.clone(),
+            ..ListInput::default()
+        }
+    }
+}
+
+/// The columns of a CSV export: `id`, the writable fields, then the other read-only ones, less
+/// the fields the caller may not see.
+fn export_columns(known: &[&[&'static str]], hidden: &[&str]) -> Vec<&'static str> {
+    let mut out = vec!["id"];
+    for group in known {
+        for f in *group {
+            if !out.contains(f) && !hidden.contains(f) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// One CSV cell: text as is, numbers and flags as written, money as `1250.00 EUR`, lists of
+/// text joined with `; `, anything else as compact JSON; absent values empty.
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(Value::Object(m)) if m.len() == 2 && m.get("amount").is_some_and(Value::is_string) => {
+            format!(
+                "{} {}",
+                m.get("amount").and_then(Value::as_str).unwrap_or_default(),
+                m.get("currency")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+            )
+        }
+        Some(other) => other.to_string(),
+    }
+}
+
+fn csv_line(cells: impl IntoIterator<Item = String>) -> Result<bytes::Bytes, std::io::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record(cells.into_iter().map(|c| {
+        // A cell a spreadsheet would run as a formula is quoted as text (CSV injection).
+        if c.starts_with(['=', '+', '-', '@', '\t', '\r']) && c.parse::<f64>().is_err() {
+            format!("'{c}")
+        } else {
+            c
+        }
+    }))?;
+    w.into_inner()
+        .map(bytes::Bytes::from)
+        .map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// A streamed export response: the pages of records become CSV rows or JSON lines as they
+/// arrive, so memory stays at one page whatever the size. An error after the first byte ends
+/// the stream early (the status is already sent); the client sees a truncated body.
+pub fn export_response<T, S>(
+    format: ExportFormat,
+    known: &[&[&'static str]],
+    hidden: &'static [&'static str],
+    name: &str,
+    pages: S,
+) -> Response
+where
+    T: Serialize + Send + 'static,
+    S: futures_util::Stream<Item = Result<Vec<T>, rapport_app::AppError>> + Send + 'static,
+{
+    use futures_util::StreamExt;
+    let columns = export_columns(known, hidden);
+    let header = match format {
+        ExportFormat::Csv => csv_line(columns.iter().map(|c| (*c).to_owned())).ok(),
+        ExportFormat::Jsonl => None,
+    };
+    let rows = pages.map(move |page| {
+        let page = page.map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut out = Vec::new();
+        for record in page {
+            let value = to_json(&record, None, hidden);
+            match format {
+                ExportFormat::Csv => {
+                    let line = csv_line(columns.iter().map(|c| cell(value.get(*c))))?;
+                    out.extend_from_slice(&line);
+                }
+                ExportFormat::Jsonl => {
+                    out.extend_from_slice(value.to_string().as_bytes());
+                    out.push(b'\n');
+                }
+            }
+        }
+        Ok::<bytes::Bytes, std::io::Error>(bytes::Bytes::from(out))
+    });
+    let body = futures_util::stream::iter(header.map(Ok)).chain(rows);
+    let (content_type, ext) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Jsonl => ("application/x-ndjson", "jsonl"),
+    };
+    let mut res = axum::body::Body::from_stream(body).into_response();
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{ext}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }

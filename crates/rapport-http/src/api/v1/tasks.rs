@@ -28,6 +28,7 @@ record_resource! {
         item: "/api/v1/tasks/{id}",
         restore: "/api/v1/tasks/{id}/restore",
         search: "/api/v1/tasks/search",
+        export: "/api/v1/tasks/export",
     },
     handlers: {
         list: list_tasks,
@@ -37,5 +38,6 @@ record_resource! {
         delete: delete_task,
         restore: restore_task,
         search: search_tasks,
+        export: export_tasks,
     },
 }
