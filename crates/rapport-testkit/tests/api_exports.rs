@@ -2,6 +2,8 @@
 //! lines, streamed across pages with every record once, only what the caller may export and see,
 //! and audited.
 
+#![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
+
 mod common;
 
 use std::collections::BTreeSet;
