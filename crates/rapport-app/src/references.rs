@@ -8,8 +8,10 @@ use rapport_store::appointments::AppointmentRow;
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
 use rapport_store::deals::DealRow;
+use rapport_store::documents::DocumentRow;
 use rapport_store::leads::LeadRow;
 use rapport_store::pipelines::PipelineRow;
+use rapport_store::projects::ProjectRow;
 use rapport_store::records::exists_live;
 use rapport_store::tasks::TaskRow;
 use rapport_store::{Tx, users};
@@ -33,6 +35,8 @@ pub async fn record_exists(
         "activities" => exists_live::<ActivityRow>(tx, ws, id).await?,
         "tasks" => exists_live::<TaskRow>(tx, ws, id).await?,
         "appointments" => exists_live::<AppointmentRow>(tx, ws, id).await?,
+        "projects" => exists_live::<ProjectRow>(tx, ws, id).await?,
+        "documents" => exists_live::<DocumentRow>(tx, ws, id).await?,
         _ => false,
     })
 }

@@ -25,6 +25,10 @@ pub const DEAL: &str = "deal";
 pub const TASK: &str = "task";
 /// `object_type` of appointments.
 pub const APPOINTMENT: &str = "appointment";
+/// `object_type` of projects.
+pub const PROJECT: &str = "project";
+/// `object_type` of documents.
+pub const DOCUMENT: &str = "document";
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]
