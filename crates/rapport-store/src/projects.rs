@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::cursor::CursorValue;
 use crate::db::Tx;
-use crate::error::StoreError;
+use crate::error::{StoreError, is_unique_violation};
 use crate::list::{self, Column, Listable};
 use crate::records::Table;
 use crate::search;
@@ -282,7 +282,16 @@ async fn write_milestones(tx: &mut Tx, ws: WorkspaceId, p: &Project) -> Result<(
             if m.is_done() { "done" } else { "open" }.into(),
         ]))?;
     }
-    tx.execute(&ins).await?;
+    // Two writes naming the same new milestone id at once: the second is a conflict, not a bug.
+    tx.execute(&ins).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict {
+                constraint: "project_milestones_pkey",
+            }
+        } else {
+            e.into()
+        }
+    })?;
     Ok(())
 }
 

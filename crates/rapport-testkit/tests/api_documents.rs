@@ -423,7 +423,62 @@ async fn an_upload_with_an_idempotency_key_runs_once(b: Backend) {
     assert_eq!(app.count_rows("documents").await, 1);
 }
 
+/// A role that reaches only its own records sees the documents it uploaded, not others'.
+async fn a_scoped_role_reaches_the_documents_it_uploaded(b: Backend) {
+    let app = TestApp::new(b).await;
+    let res = app
+        .request(Method::PUT, "/api/v1/roles/filer")
+        .json(&json!({
+            "objects": { "contacts": ["read"], "documents": ["read", "create", "update"] },
+            "record_scope": "own",
+        }))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let rep = app.member(Role::Member).await;
+    let res = app
+        .patch(
+            &format!("/api/v1/members/{}", rep.user_id),
+            json!({ "role": "filer" }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let contact = contact(&app).await;
+    let owners = uploaded(&app, "contacts", &contact, "owner.txt", b"owner's").await;
+    let res = app
+        .request(Method::POST, &upload_path("contacts", &contact, "rep.txt"))
+        .bearer(&rep.token)
+        .body(b"rep's".to_vec())
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    let reps = res.json();
+    assert_eq!(reps["uploaded_by"], rep.user_id.to_string());
+
+    let as_rep = |path: String| app.request(Method::GET, &path).bearer(&rep.token).send();
+    let list = as_rep(format!(
+        "{DOCUMENTS}?filter={}",
+        enc(&format!("record.id eq \"{contact}\""))
+    ))
+    .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text());
+    assert_eq!(common::ids(&list.json()), [id_of(&reps)]);
+    as_rep(format!("{}/content", at(&id_of(&owners))))
+        .await
+        .problem(404, "not-found");
+    let res = as_rep(format!("{}/content", at(&id_of(&reps)))).await;
+    assert_eq!(res.body.as_ref(), b"rep's");
+    // The owner reaches both.
+    assert_eq!(
+        filter_ids(&app, DOCUMENTS, &format!("record.id eq \"{contact}\""))
+            .await
+            .len(),
+        2
+    );
+}
+
 both_backends!(
+    a_scoped_role_reaches_the_documents_it_uploaded,
     an_upload_downloads_back_byte_for_byte,
     the_type_comes_from_the_bytes_not_the_client,
     too_large_answers_413_and_leaves_nothing,

@@ -283,6 +283,19 @@ async fn completing_a_milestone_sets_done_at_once(b: Backend) {
         .send()
         .await
         .problem(404, "not-found");
+    // The project's timeline shows each change, newest first.
+    let timeline = get_ok(&app, &format!("{PROJECTS}/{id}/timeline")).await;
+    let actions: Vec<&str> = timeline["data"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        ["projects.update", "projects.update", "projects.create"],
+        "{timeline}"
+    );
     // A viewer may not.
     let viewer = app.member(Role::Viewer).await;
     app.request(Method::POST, &complete(&m[0]))

@@ -82,6 +82,7 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("get", "/api/v1/companies/{id}/timeline", AtLeast(Viewer)),
     ("get", "/api/v1/deals/{id}/timeline", AtLeast(Viewer)),
     ("get", "/api/v1/leads/{id}/timeline", AtLeast(Viewer)),
+    ("get", "/api/v1/projects/{id}/timeline", AtLeast(Viewer)),
     ("get", "/api/v1/reports/pipeline", AtLeast(Viewer)),
     ("get", "/api/v1/reports/won-lost", AtLeast(Viewer)),
     ("get", "/api/v1/reports/activities", AtLeast(Viewer)),

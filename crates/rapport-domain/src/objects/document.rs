@@ -41,19 +41,6 @@ pub struct DocumentDraft {
     pub uploaded_by: Option<UserId>,
 }
 
-impl Default for DocumentDraft {
-    fn default() -> Self {
-        Self {
-            record: RecordRef {
-                object: String::new(),
-                id: uuid::Uuid::nil(),
-            },
-            name: String::new(),
-            uploaded_by: None,
-        }
-    }
-}
-
 /// What the server knows of a document's bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct DocumentFile {

@@ -51,4 +51,6 @@ CREATE TABLE project_milestones (
     FOREIGN KEY (workspace_id, project_id) REFERENCES projects (workspace_id, id)
 );
 CREATE INDEX project_milestones_project ON project_milestones (workspace_id, project_id, position);
+-- Open milestones due in a range (open_milestones.due_on), and any milestone's (milestones.due_on).
 CREATE INDEX project_milestones_due ON project_milestones (workspace_id, state, due_on, project_id);
+CREATE INDEX project_milestones_any_due ON project_milestones (workspace_id, due_on, project_id);
