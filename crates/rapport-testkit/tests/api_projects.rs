@@ -8,7 +8,7 @@
 
 mod common;
 
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use common::{code_at, enc, filter_ids, get_ok, id_of, ids, pointers, sorted};
 use http::{Method, StatusCode};
 use rapport_domain::policy::Role;
@@ -606,6 +606,18 @@ async fn lists_filter_and_sort_on_the_listed_fields(b: Backend) {
     assert_eq!(f(r#"tags contains "VIP""#).await, [b_.as_str()]);
     assert_eq!(f(r#"ends_on lt "2026-04-01""#).await, [a.as_str()]);
     assert_eq!(f("progress gte 50").await, [a.as_str()]);
+    // A plain date column in a period: its days, compared as dates.
+    let this_year = Utc::now().date_naive().year().to_string();
+    let mut ending_this_year: Vec<String> = [(&a, "2026-03-31"), (&b_, "2026-06-30")]
+        .into_iter()
+        .filter(|(_, end)| end.starts_with(&this_year))
+        .map(|(id, _)| id.clone())
+        .collect();
+    ending_this_year.sort();
+    assert_eq!(
+        sorted(f(r#"ends_on in_period "this_year""#).await),
+        ending_this_year
+    );
     assert_eq!(
         f("completed_at is_null false").await,
         [d.as_str()],
