@@ -31,6 +31,30 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Support cases.
     pub cases: CasesConfig,
+    /// Files attached to records.
+    pub documents: DocumentsConfig,
+}
+
+/// `[documents]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocumentsConfig {
+    /// Where document files are kept (`<dir>/<workspace>/<sha256>`). Default: `documents` beside
+    /// the SQLite database file, or `./data/documents` on PostgreSQL. Several instances sharing
+    /// one PostgreSQL database need this to be one shared folder.
+    pub dir: Option<PathBuf>,
+    /// Largest document accepted (413 beyond); uploads are streamed to disk, so this is not
+    /// bounded by `server.max_body_bytes`.
+    pub max_bytes: u64,
+}
+
+impl Default for DocumentsConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            max_bytes: 25 * 1024 * 1024,
+        }
+    }
 }
 
 /// `[server]`.
@@ -401,6 +425,33 @@ impl Config {
         Duration::from_secs(self.auth.login_max_backoff_seconds)
     }
 
+    /// The folder document files are kept in: `documents.dir`, else `documents` beside the
+    /// SQLite database file (the data folder), else `./data/documents`.
+    pub fn documents_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.documents.dir {
+            return dir.clone();
+        }
+        let url = &self.database.url.0;
+        let sqlite_file = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .map(|rest| rest.split('?').next().unwrap_or(rest))
+            .filter(|path| !path.is_empty() && !path.starts_with(':'));
+        let data = sqlite_file
+            .and_then(|path| std::path::Path::new(path).parent().map(PathBuf::from))
+            .map_or_else(
+                || PathBuf::from("./data"),
+                |p| {
+                    if p.as_os_str().is_empty() {
+                        PathBuf::from(".")
+                    } else {
+                        p
+                    }
+                },
+            );
+        data.join("documents")
+    }
+
     /// The effective configuration as TOML, secrets redacted.
     pub fn to_redacted_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
@@ -451,7 +502,14 @@ impl Sources {
 }
 
 const SECTIONS: &[&str] = &[
-    "server", "database", "log", "security", "crm", "auth", "cases",
+    "server",
+    "database",
+    "log",
+    "security",
+    "crm",
+    "auth",
+    "cases",
+    "documents",
 ];
 
 /// Loads and validates the configuration; on failure, every problem found.
@@ -640,6 +698,7 @@ fn check_keys(tree: &Value, problems: &mut Vec<Problem>) {
                 "security" => probe::<SecurityConfig>(&base, key, value),
                 "auth" => probe::<AuthConfig>(&base, key, value),
                 "cases" => probe::<CasesConfig>(&base, key, value),
+                "documents" => probe::<DocumentsConfig>(&base, key, value),
                 _ => probe::<CrmConfig>(&base, key, value),
             };
             if let Err(message) = result {
@@ -691,6 +750,9 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
         if v == 0 {
             bad(key, "must be greater than 0".into());
         }
+    }
+    if c.documents.max_bytes == 0 {
+        bad("documents.max_bytes", "must be greater than 0".into());
     }
     if c.server.max_body_bytes < 1024 {
         bad("server.max_body_bytes", "must be at least 1024".into());
@@ -924,6 +986,24 @@ mod tests {
         assert_eq!(c.server.listen, "127.0.0.1:8080");
         assert_eq!(c.database.url.0, "sqlite://./data/rapport.db");
         assert!(c.auto_migrate());
+    }
+
+    #[test]
+    fn documents_live_beside_the_sqlite_database_by_default() {
+        let mut c = Config::default();
+        assert_eq!(c.documents_dir(), PathBuf::from("./data/documents"));
+        assert_eq!(c.documents.max_bytes, 25 * 1024 * 1024);
+        c.database.url = SecretUrl("sqlite:///var/lib/rapport/crm.db?mode=rwc".into());
+        assert_eq!(
+            c.documents_dir(),
+            PathBuf::from("/var/lib/rapport/documents")
+        );
+        c.database.url = SecretUrl("sqlite://crm.db".into());
+        assert_eq!(c.documents_dir(), PathBuf::from("./documents"));
+        c.database.url = SecretUrl("postgres://rapport@db/crm".into());
+        assert_eq!(c.documents_dir(), PathBuf::from("./data/documents"));
+        c.documents.dir = Some(PathBuf::from("/srv/files"));
+        assert_eq!(c.documents_dir(), PathBuf::from("/srv/files"));
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub enum AppError {
         /// Seconds to wait (`Retry-After`).
         retry_after_secs: u64,
     },
+    /// 413: the request body (an uploaded file) is larger than allowed.
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
     /// 404: no such record in the caller's workspace.
     #[error("not found")]
     NotFound,

@@ -12,8 +12,10 @@ use rapport_store::cases::CaseRow;
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
 use rapport_store::deals::DealRow;
+use rapport_store::documents::DocumentRow;
 use rapport_store::leads::LeadRow;
 use rapport_store::pipelines::PipelineRow;
+use rapport_store::projects::ProjectRow;
 use rapport_store::records::{exists_live, live_ids};
 use rapport_store::tasks::TaskRow;
 use rapport_store::{Tx, users};
@@ -39,6 +41,8 @@ pub async fn record_exists(
         "appointments" => exists_live::<AppointmentRow>(tx, ws, id).await?,
         "cases" => exists_live::<CaseRow>(tx, ws, id).await?,
         "campaigns" => exists_live::<CampaignRow>(tx, ws, id).await?,
+        "projects" => exists_live::<ProjectRow>(tx, ws, id).await?,
+        "documents" => exists_live::<DocumentRow>(tx, ws, id).await?,
         _ => false,
     })
 }

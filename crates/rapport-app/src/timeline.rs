@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rapport_domain::objects::{Activity, Company, Contact, Deal, Lead, Task};
+use rapport_domain::objects::{Activity, Company, Contact, Deal, Lead, Project, Task};
 use rapport_domain::policy::{self, Action, Resource};
 use rapport_domain::query;
 use rapport_store::timeline::{self, Entry, Position};
@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::records;
 
 /// The objects that have a timeline.
-pub const OBJECTS: &[&str] = &["contacts", "companies", "deals", "leads"];
+pub const OBJECTS: &[&str] = &["contacts", "companies", "deals", "leads", "projects"];
 
 /// A page of a timeline.
 #[derive(Debug)]
@@ -95,6 +95,7 @@ pub async fn page(
         "companies" => drop(records::get::<Company>(app, ctx, id).await?),
         "deals" => drop(records::get::<Deal>(app, ctx, id).await?),
         "leads" => drop(records::get::<Lead>(app, ctx, id).await?),
+        "projects" => drop(records::get::<Project>(app, ctx, id).await?),
         _ => return Err(AppError::NotFound),
     }
     let limit = query::parse_limit(limit).map_err(|m| AppError::BadParameter {

@@ -87,3 +87,15 @@ id_type!(
     /// A marketing campaign.
     CampaignId
 );
+id_type!(
+    /// A delivery project.
+    ProjectId
+);
+id_type!(
+    /// A milestone of a project.
+    MilestoneId
+);
+id_type!(
+    /// A document (a file attached to a record).
+    DocumentId
+);

@@ -30,7 +30,8 @@ pub enum FieldKind {
     Tags,
     /// A web domain: values are normalised like stored domains (`HTTPS://Acme.COM/` is `acme.com`).
     Domain,
-    /// A calendar date stored as `YYYY-MM-DD` text: a date or a relative date (`today`, `+30d`).
+    /// A calendar date stored as `YYYY-MM-DD` text: a date or a relative date (`today`, `+30d`);
+    /// `in_period` takes the days of the period (`due_on in_period "this_week"`).
     Date,
     /// `true` or `false` (a flag, stored or computed from other columns).
     Boolean,
@@ -46,9 +47,8 @@ impl FieldKind {
             FieldKind::Id | FieldKind::Enum(_) | FieldKind::Country | FieldKind::Currency => {
                 &[Eq, Ne, In, IsNull]
             }
-            FieldKind::Integer | FieldKind::MoneyAmount | FieldKind::Date => {
-                &[Eq, Ne, Lt, Lte, Gt, Gte, In, IsNull]
-            }
+            FieldKind::Integer | FieldKind::MoneyAmount => &[Eq, Ne, Lt, Lte, Gt, Gte, In, IsNull],
+            FieldKind::Date => &[Eq, Ne, Lt, Lte, Gt, Gte, In, IsNull, InPeriod],
             FieldKind::Timestamp => &[Eq, Ne, Lt, Lte, Gt, Gte, IsNull, InPeriod],
             FieldKind::Email | FieldKind::Phone => &[Eq, In, StartsWith, IsNull],
             FieldKind::Tags => &[Contains, IsNull],
@@ -129,6 +129,8 @@ pub const RECORD_OBJECTS: &[&str] = &[
     "appointments",
     "cases",
     "campaigns",
+    "projects",
+    "documents",
 ];
 
 /// Record objects that are shared configuration rather than customer data: every role reads
@@ -497,3 +499,64 @@ pub static CAMPAIGN_DEALS: ObjectSchema = ObjectSchema {
 /// The campaign a member or an influenced deal belongs to. Not a filter clients write (the path
 /// names the campaign): the condition a campaign's list of members or deals is restricted by.
 pub static CAMPAIGN_ID: FieldSpec = f("campaign_id", FieldKind::Id, false);
+
+/// Projects. `milestones.due_on` matches projects with any milestone due then,
+/// `open_milestones.due_on` those with a milestone not done yet due then (one milestone meets the
+/// whole condition: `open_milestones.due_on in_period "this_week"`). `ends_on` sorts projects
+/// without an end date last (ascending).
+pub static PROJECTS: ObjectSchema = ObjectSchema {
+    name: "projects",
+    owner: Some("owner_id"),
+    default_sort: "-created_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("name", FieldKind::Text, true),
+        f(
+            "status",
+            FieldKind::Enum(crate::objects::project::STATUSES),
+            false,
+        ),
+        f("company_id", FieldKind::Id, false),
+        f("deal_id", FieldKind::Id, false),
+        f("owner_id", FieldKind::Id, false),
+        f("starts_on", FieldKind::Date, false),
+        f("ends_on", FieldKind::Date, true),
+        f("tags", FieldKind::Tags, false),
+        f("progress", FieldKind::Integer, true),
+        f("completed_at", FieldKind::Timestamp, false),
+        f("milestones.id", FieldKind::Id, false),
+        f("milestones.due_on", FieldKind::Date, false),
+        f("open_milestones.due_on", FieldKind::Date, false),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
+/// Documents: `record.type` and `record.id` name the record a document is attached to.
+/// Record scopes test the uploader: a role that reaches only its own records sees the documents
+/// it uploaded.
+pub static DOCUMENTS: ObjectSchema = ObjectSchema {
+    name: "documents",
+    owner: Some("uploaded_by"),
+    default_sort: "-created_at",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f("name", FieldKind::Text, true),
+        f(
+            "record.type",
+            FieldKind::Enum(crate::objects::document::DOCUMENT_OBJECTS),
+            false,
+        ),
+        f("record.id", FieldKind::Id, false),
+        f("uploaded_by", FieldKind::Id, false),
+        f("content_type", FieldKind::Text, false),
+        f("size", FieldKind::Integer, true),
+        f("sha256", FieldKind::Text, false),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};

@@ -270,7 +270,8 @@ fn plain(backend: Backend, name: &'static str, empty_is_null: bool, c: &TypedCon
         (Op::Gte, v) => col(name).gte(one(v)),
         (Op::In, TypedValue::Many(items)) => col(name).is_in(items.iter().map(scalar_value)),
         (Op::InPeriod, TypedValue::Range(start, end)) => {
-            col(name).gte(*start).and(col(name).lt(*end))
+            let (start, end) = period_bounds(c, *start, *end);
+            col(name).gte(start).and(col(name).lt(end))
         }
         (Op::Contains | Op::StartsWith, TypedValue::One(Scalar::Text(s))) => {
             let anchor = if c.op == Op::Contains {
@@ -283,6 +284,17 @@ fn plain(backend: Backend, name: &'static str, empty_is_null: bool, c: &TypedCon
         }
         // The checker only builds the pairs above; anything else matches nothing rather than all.
         _ => Expr::val(1).eq(0),
+    }
+}
+
+/// The bounds of an `in_period` range as the field stores them: instants for timestamps, and
+/// for dates (`YYYY-MM-DD` text) the first day of the period and the first day after it.
+fn period_bounds(c: &TypedCond, start: DateTime<Utc>, end: DateTime<Utc>) -> (Value, Value) {
+    if c.field.kind == rapport_domain::schema::FieldKind::Date {
+        let day = |t: DateTime<Utc>| t.date_naive().format("%Y-%m-%d").to_string();
+        (day(start).into(), day(end).into())
+    } else {
+        (start.into(), end.into())
     }
 }
 
@@ -389,6 +401,16 @@ fn side(
         }
         (Op::In, TypedValue::Many(items)) => {
             col("id").in_subquery(sub(Some(v().is_in(items.iter().map(scalar_value)))))
+        }
+        // Comparisons and periods find records with one side row meeting the whole condition
+        // ("a milestone due this week"), which two separate conditions could not say.
+        (Op::Lt, TypedValue::One(s)) => col("id").in_subquery(sub(Some(v().lt(scalar_value(s))))),
+        (Op::Lte, TypedValue::One(s)) => col("id").in_subquery(sub(Some(v().lte(scalar_value(s))))),
+        (Op::Gt, TypedValue::One(s)) => col("id").in_subquery(sub(Some(v().gt(scalar_value(s))))),
+        (Op::Gte, TypedValue::One(s)) => col("id").in_subquery(sub(Some(v().gte(scalar_value(s))))),
+        (Op::InPeriod, TypedValue::Range(start, end)) => {
+            let (start, end) = period_bounds(c, *start, *end);
+            col("id").in_subquery(sub(Some(v().gte(start).and(v().lt(end)))))
         }
         _ => Expr::val(1).eq(0),
     }

@@ -43,6 +43,8 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 12, "0012_campaigns", "campaigns"),
     step!("sqlite", 13, "0013_leads", "leads"),
     step!("sqlite", 14, "0014_activities", "activities"),
+    step!("sqlite", 15, "0015_projects", "projects"),
+    step!("sqlite", 16, "0016_documents", "documents"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -59,6 +61,8 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 12, "0012_campaigns", "campaigns"),
     step!("postgres", 13, "0013_leads", "leads"),
     step!("postgres", 14, "0014_activities", "activities"),
+    step!("postgres", 15, "0015_projects", "projects"),
+    step!("postgres", 16, "0016_documents", "documents"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

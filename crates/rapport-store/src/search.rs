@@ -29,6 +29,10 @@ pub const APPOINTMENT: &str = "appointment";
 pub const CASE: &str = "case";
 /// `object_type` of campaigns.
 pub const CAMPAIGN: &str = "campaign";
+/// `object_type` of projects.
+pub const PROJECT: &str = "project";
+/// `object_type` of documents.
+pub const DOCUMENT: &str = "document";
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]

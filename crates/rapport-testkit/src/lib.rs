@@ -110,6 +110,13 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Where the test app keeps document files (inside the test's temporary folder).
+    pub fn documents_dir(&self) -> PathBuf {
+        self._dir.path().join("documents")
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let Some(name) = self.pg_name.take() else {
@@ -197,6 +204,8 @@ impl TestApp {
     async fn bare(backend: Backend, change: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::new(backend).await;
         let mut config = test_config(&db.url);
+        // Document files go to the test's own folder, on either backend.
+        config.documents.dir = Some(db.documents_dir());
         change(&mut config);
         let app = App::connect(config).await.expect("connect");
         app.prepare().await.expect("prepare");

@@ -82,6 +82,7 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("get", "/api/v1/companies/{id}/timeline", AtLeast(Viewer)),
     ("get", "/api/v1/deals/{id}/timeline", AtLeast(Viewer)),
     ("get", "/api/v1/leads/{id}/timeline", AtLeast(Viewer)),
+    ("get", "/api/v1/projects/{id}/timeline", AtLeast(Viewer)),
     ("get", "/api/v1/reports/pipeline", AtLeast(Viewer)),
     ("get", "/api/v1/reports/won-lost", AtLeast(Viewer)),
     ("get", "/api/v1/reports/activities", AtLeast(Viewer)),
@@ -99,6 +100,27 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("delete", "/api/v1/appointments/{id}", AtLeast(Member)),
     ("post", "/api/v1/appointments/{id}/restore", AtLeast(Member)),
     ("post", "/api/v1/appointments/search", AtLeast(Viewer)),
+    ("get", "/api/v1/projects", AtLeast(Viewer)),
+    ("post", "/api/v1/projects", AtLeast(Member)),
+    ("get", "/api/v1/projects/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/projects/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/projects/{id}", AtLeast(Member)),
+    ("post", "/api/v1/projects/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/projects/search", AtLeast(Viewer)),
+    (
+        "post",
+        "/api/v1/projects/{id}/milestones/{milestone_id}/complete",
+        AtLeast(Member),
+    ),
+    ("get", "/api/v1/projects/{id}/export", AtLeast(Viewer)),
+    ("get", "/api/v1/documents", AtLeast(Viewer)),
+    ("post", "/api/v1/documents", AtLeast(Member)),
+    ("get", "/api/v1/documents/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/documents/{id}", AtLeast(Member)),
+    ("delete", "/api/v1/documents/{id}", AtLeast(Member)),
+    ("post", "/api/v1/documents/{id}/restore", AtLeast(Member)),
+    ("post", "/api/v1/documents/search", AtLeast(Viewer)),
+    ("get", "/api/v1/documents/{id}/content", AtLeast(Viewer)),
     // A member's own feed token, like their API tokens.
     ("post", "/api/v1/calendar/token", AtLeast(Viewer)),
     ("delete", "/api/v1/calendar/token", AtLeast(Viewer)),
@@ -146,6 +168,7 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("get", "/api/v1/appointments/export", AtLeast(Manager)),
     ("get", "/api/v1/cases/export", AtLeast(Manager)),
     ("get", "/api/v1/campaigns/export", AtLeast(Manager)),
+    ("get", "/api/v1/projects/export", AtLeast(Manager)),
     ("get", "/api/v1/search", AtLeast(Viewer)),
     ("post", "/api/v1/auth/login", Public),
     ("post", "/api/v1/auth/logout", AtLeast(Viewer)),
@@ -233,6 +256,9 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         ("post", "/api/v1/campaigns/{id}/members") => json!({
             "members": [{ "type": "contacts", "id": "0190c7a6-0000-7000-8000-000000000001" }]
         }),
+        ("post", "/api/v1/projects") => json!({ "name": "Matrix project" }),
+        ("patch", "/api/v1/projects/{id}") => json!({ "name": "Changed" }),
+        ("patch", "/api/v1/documents/{id}") => json!({ "name": "changed.txt" }),
         ("patch", _) if path.starts_with("/api/v1/members") => json!({ "role": "viewer" }),
         ("patch", "/api/v1/settings") => json!({ "require_mfa": false }),
         ("patch", "/api/v1/auth/passkeys/{id}") => json!({ "name": "renamed" }),
@@ -326,6 +352,7 @@ fn fill(template: &str, id: &str, user: &str, member: &str) -> String {
         .replace("{id}", id)
         .replace("{user_id}", user)
         .replace("{stage_id}", id)
+        .replace("{milestone_id}", id)
         .replace("{type}", "not-found")
         .replace("{name}", "matrix-role")
 }
@@ -485,6 +512,37 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let project = app
+        .post(
+            "/api/v1/projects",
+            json!({ "name": "Rollout", "company_id": company_id, "deal_id": deal_id,
+                    "milestones": [{ "title": "Kick-off", "due_on": "2026-01-05" }] }),
+        )
+        .await
+        .json();
+    let project_id = project["id"].as_str().expect("project id").to_owned();
+    let milestone_id = project["milestones"][0]["id"]
+        .as_str()
+        .expect("milestone id")
+        .to_owned();
+    let document = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/documents?record_type=projects&record_id={project_id}&name=plan.txt"),
+        )
+        .body(b"the plan".to_vec())
+        .send()
+        .await
+        .json();
+    let document_id = document["id"].as_str().expect("document id").to_owned();
+    let project_before = app
+        .get(&format!("/api/v1/projects/{project_id}"))
+        .await
+        .text();
+    let document_before = app
+        .get(&format!("/api/v1/documents/{document_id}"))
+        .await
+        .text();
     let colleague = app.member(Role::Member).await;
     let tokens = app.get("/api/v1/tokens").await.json();
     let token_id = tokens["data"][0]["id"]
@@ -507,6 +565,9 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         deal_id.clone(),
         lead_id.clone(),
         activity_id.clone(),
+        project_id.clone(),
+        milestone_id.clone(),
+        document_id.clone(),
     ];
     let tasks_before = app.get(&format!("/api/v1/tasks/{task_id}")).await.text();
     let appointment_before = app
@@ -549,11 +610,17 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             case_id.as_str()
         } else if template.starts_with("/api/v1/campaigns") {
             campaign_id.as_str()
+        } else if template.starts_with("/api/v1/projects") {
+            project_id.as_str()
+        } else if template.starts_with("/api/v1/documents") {
+            document_id.as_str()
         } else {
             contact_id.as_str()
         };
         let path = fill(
-            &template.replace("{stage_id}", &stage_id),
+            &template
+                .replace("{stage_id}", &stage_id)
+                .replace("{milestone_id}", &milestone_id),
             id,
             &colleague.user_id.to_string(),
             &contact_id,
@@ -636,6 +703,42 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         appointment_before
     );
     assert_eq!(snapshot(&app, &watched).await, before);
+    // Nor attach a document to our project, nor reference it from theirs.
+    let res = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/documents?record_type=projects&record_id={project_id}&name=x.txt"),
+        )
+        .bearer(&intruder.token)
+        .body(b"x".to_vec())
+        .send()
+        .await;
+    let p = res.problem(422, "validation-failed");
+    assert_eq!(p["errors"][0]["pointer"], "/record_id", "{p}");
+    let res = app
+        .request(Method::POST, "/api/v1/projects")
+        .bearer(&intruder.token)
+        .json(
+            &json!({ "name": "Mallory", "deal_id": deal_id, "milestones": [
+            { "id": milestone_id, "title": "Stolen", "due_on": "2026-01-01" }
+        ] }),
+        )
+        .send()
+        .await;
+    let p = res.problem(422, "validation-failed");
+    assert_eq!(p["errors"][0]["pointer"], "/deal_id", "{p}");
+    assert_eq!(
+        app.get(&format!("/api/v1/projects/{project_id}"))
+            .await
+            .text(),
+        project_before
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/documents/{document_id}"))
+            .await
+            .text(),
+        document_before
+    );
     let ours_now = app.get("/api/v1/contacts").await.json();
     assert_eq!(ours_now["data"].as_array().map(Vec::len), Some(1));
 }

@@ -30,6 +30,17 @@ const EXPECTED_PATHS: &[&str] = &[
     "/api/v1/appointments/{id}",
     "/api/v1/appointments/{id}/restore",
     "/api/v1/appointments/search",
+    "/api/v1/projects",
+    "/api/v1/projects/{id}",
+    "/api/v1/projects/{id}/restore",
+    "/api/v1/projects/search",
+    "/api/v1/projects/{id}/milestones/{milestone_id}/complete",
+    "/api/v1/projects/{id}/export",
+    "/api/v1/documents",
+    "/api/v1/documents/{id}",
+    "/api/v1/documents/{id}/restore",
+    "/api/v1/documents/search",
+    "/api/v1/documents/{id}/content",
     "/api/v1/calendar/token",
     "/calendar/{feed}",
     "/api/v1/cases",
@@ -134,6 +145,13 @@ const WITH_BODY: &[(&str, &str)] = &[
     ("post", "/api/v1/pipelines/{id}/stages/{stage_id}/remove"),
     ("post", "/api/v1/deals/{id}/move"),
     ("post", "/api/v1/leads/{id}/convert"),
+    ("post", "/api/v1/projects"),
+    ("patch", "/api/v1/projects/{id}"),
+    ("post", "/api/v1/projects/search"),
+    // The raw file, not JSON.
+    ("post", "/api/v1/documents"),
+    ("patch", "/api/v1/documents/{id}"),
+    ("post", "/api/v1/documents/search"),
 ];
 
 /// Routes that serve the documentation itself (not part of the API they document) and the

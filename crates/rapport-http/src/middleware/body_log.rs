@@ -33,6 +33,12 @@ pub async fn record(State(limit): State<BodyLimit>, req: Request, next: Next) ->
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
+    // An uploaded file is streamed to disk by its handler, past `server.max_body_bytes`:
+    // buffering it here would defeat both, and it is not text to log.
+    if super::idempotency::streams_body(req.method(), req.uri().path()) {
+        tracing::info!(target: "rapport::bodies", request_id = %request_id, body = "(streamed upload, not logged)", "request body");
+        return next.run(req).await;
+    }
     let (parts, body) = req.into_parts();
     let Ok(request_bytes) = axum::body::to_bytes(body, limit.0).await else {
         // Too large: let the handler's own limit answer 413 on an empty body.

@@ -19,7 +19,7 @@ use chrono::Duration;
 use rapport_store::idempotency::{self, Claim, StoredResponse};
 use sha2::{Digest, Sha256};
 
-use rapport_app::Actor;
+use rapport_app::{Actor, Ctx};
 
 use crate::extract::RequestCtx;
 use crate::problem::{self, Problem};
@@ -33,7 +33,8 @@ pub const REPLAYED: &str = "idempotent-replayed";
 /// Headers worth replaying.
 const KEPT_HEADERS: &[HeaderName] = &[header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
-fn valid_key(key: &str) -> bool {
+/// Whether an `Idempotency-Key` value is acceptable.
+pub(crate) fn valid_key(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
@@ -53,83 +54,90 @@ fn replay(stored: StoredResponse) -> Response {
     res
 }
 
-/// Middleware: applies to POST requests that carry the header.
-pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST || !req.headers().contains_key(HEADER) {
-        return next.run(req).await;
-    }
-    let key = req
-        .headers()
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    if !valid_key(&key) {
-        return Problem::new(
-            problem::INVALID_PARAMETER,
-            "Idempotency-Key must be 1 to 255 printable ASCII characters",
-        )
-        .parameter("Idempotency-Key")
-        .into_response();
-    }
-    let (mut parts, body) = req.into_parts();
-    // Keys belong to the caller who sent them, so one user can never be served another's
-    // stored response. An unauthenticated request (login, setup) runs without replay.
-    let Ok(RequestCtx(ctx)) = RequestCtx::from_request_parts(&mut parts, &state).await else {
-        return next.run(Request::from_parts(parts, body)).await;
-    };
-    // A token's replay goes to that token only: another credential of the same user (with other
-    // scopes) never receives it.
-    let key = match &ctx.actor {
+/// Whether a request streams its body to its handler (a document upload): the middleware
+/// cannot buffer such a body, so the handler applies `Idempotency-Key` itself with [`gate`] and
+/// [`finish`], hashing the body as it streams to disk.
+pub fn streams_body(method: &Method, path: &str) -> bool {
+    method == Method::POST && path == crate::api::v1::documents::UPLOAD_PATH
+}
+
+/// The answer to an unacceptable `Idempotency-Key`.
+pub(crate) fn invalid_key() -> Response {
+    Problem::new(
+        problem::INVALID_PARAMETER,
+        "Idempotency-Key must be 1 to 255 printable ASCII characters",
+    )
+    .parameter("Idempotency-Key")
+    .into_response()
+}
+
+/// Keys belong to the caller who sent them, so one user can never be served another's stored
+/// response; a token's replay goes to that token only: another credential of the same user
+/// (with other scopes) never receives it.
+fn scoped_key(ctx: &Ctx, key: &str) -> String {
+    match &ctx.actor {
         Actor::User {
             id,
             token: Some(token),
         } => format!("{id}:{token}:{key}"),
         Actor::User { id, token: None } => format!("{id}:{key}"),
-        Actor::System | Actor::Anonymous => key,
-    };
-    let limit = state.app.config.server.max_body_bytes;
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return Problem::new(
-            problem::PAYLOAD_TOO_LARGE,
-            "the request body is larger than this server accepts",
-        )
-        .into_response();
-    };
+        Actor::System | Actor::Anonymous => key.to_owned(),
+    }
+}
+
+/// The hash that tells one request from another under the same key.
+pub(crate) fn request_hash(method: &Method, uri: &axum::http::Uri, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
-    hasher.update(parts.method.as_str().as_bytes());
+    hasher.update(method.as_str().as_bytes());
     hasher.update(b"\n");
-    hasher.update(parts.uri.to_string().as_bytes());
+    hasher.update(uri.to_string().as_bytes());
     hasher.update(b"\n");
-    hasher.update(&bytes);
-    let hash = hex::encode(hasher.finalize());
+    hasher.update(body);
+    hex::encode(hasher.finalize())
+}
+
+/// What a claim on a key decided.
+pub(crate) enum Gate {
+    /// No request with this key yet: run it, then [`finish`] with this (scoped) key.
+    Run(String),
+    /// Answer this instead: the replay, or why the key cannot be used.
+    Answer(Response),
+}
+
+/// Claims `raw_key` (the header's value) for the request whose hash is `hash`.
+pub(crate) async fn gate(state: &AppState, ctx: &Ctx, raw_key: &str, hash: &str) -> Gate {
+    if !valid_key(raw_key) {
+        return Gate::Answer(invalid_key());
+    }
+    let key = scoped_key(ctx, raw_key);
     let lease = Duration::milliseconds(
         i64::try_from(state.app.config.server.request_timeout_ms).unwrap_or(30_000) + 5_000,
     );
     let db = &state.app.db;
-    match idempotency::claim(db, ctx.workspace_id, &key, &hash, lease).await {
-        Err(e) => return problem::ApiError::from(rapport_app::AppError::from(e)).into_response(),
-        Ok(Claim::Replay(stored)) => return replay(stored),
-        Ok(Claim::Mismatch) => {
-            return Problem::new(
+    Gate::Answer(
+        match idempotency::claim(db, ctx.workspace_id, &key, hash, lease).await {
+            Err(e) => problem::ApiError::from(rapport_app::AppError::from(e)).into_response(),
+            Ok(Claim::Replay(stored)) => replay(stored),
+            Ok(Claim::Mismatch) => Problem::new(
                 problem::IDEMPOTENCY_KEY_REUSED,
                 "this Idempotency-Key was used for a different request in the last 24 hours",
             )
-            .into_response();
-        }
-        Ok(Claim::InFlight) => {
-            return Problem::new(
+            .into_response(),
+            Ok(Claim::InFlight) => Problem::new(
                 problem::IDEMPOTENCY_IN_FLIGHT,
                 "a request with this Idempotency-Key is still in progress",
             )
             .retry_after(1)
-            .into_response();
-        }
-        Ok(Claim::Run) => {}
-    }
-    let res = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+            .into_response(),
+            Ok(Claim::Run) => return Gate::Run(key),
+        },
+    )
+}
+
+/// Stores the response of a request run under `key` for replays (or releases the key when the
+/// response is not one to replay), and returns it.
+pub(crate) async fn finish(state: &AppState, ctx: &Ctx, key: &str, res: Response) -> Response {
+    let db = &state.app.db;
     let status = res.status();
     // A response marked `no-store` carries a secret shown once (a new token, an invitation):
     // it is never written to the idempotency table, and a retry runs again.
@@ -143,7 +151,7 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
         && status != StatusCode::CONFLICT
         && status != StatusCode::TOO_MANY_REQUESTS;
     if !keep {
-        if let Err(e) = idempotency::release(db, ctx.workspace_id, &key).await {
+        if let Err(e) = idempotency::release(db, ctx.workspace_id, key).await {
             tracing::warn!(error = %e, "could not release idempotency key");
         }
         return res;
@@ -167,9 +175,50 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
         headers: serde_json::to_string(&headers).unwrap_or_else(|_| "{}".into()),
         body: body.to_vec(),
     };
-    if let Err(e) = idempotency::complete(db, ctx.workspace_id, &key, &stored).await {
+    if let Err(e) = idempotency::complete(db, ctx.workspace_id, key, &stored).await {
         // The write itself committed; the client gets its answer, a retry would run it again.
         tracing::error!(error = %e, "could not store idempotent response");
     }
     Response::from_parts(res_parts, Body::from(body))
+}
+
+/// Middleware: applies to POST requests that carry the header.
+pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST
+        || !req.headers().contains_key(HEADER)
+        || streams_body(req.method(), req.uri().path())
+    {
+        return next.run(req).await;
+    }
+    let key = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if !valid_key(&key) {
+        return invalid_key();
+    }
+    let (mut parts, body) = req.into_parts();
+    // An unauthenticated request (login, setup) runs without replay.
+    let Ok(RequestCtx(ctx)) = RequestCtx::from_request_parts(&mut parts, &state).await else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let limit = state.app.config.server.max_body_bytes;
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return Problem::new(
+            problem::PAYLOAD_TOO_LARGE,
+            "the request body is larger than this server accepts",
+        )
+        .into_response();
+    };
+    let hash = request_hash(&parts.method, &parts.uri, &bytes);
+    let key = match gate(&state, &ctx, &key, &hash).await {
+        Gate::Run(key) => key,
+        Gate::Answer(res) => return res,
+    };
+    let res = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    finish(&state, &ctx, &key, res).await
 }

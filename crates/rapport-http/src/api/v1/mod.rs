@@ -10,12 +10,14 @@ pub mod cases;
 pub mod companies;
 pub mod contacts;
 pub mod deals;
+pub mod documents;
 pub mod leads;
 pub mod members;
 pub mod mfa;
 pub mod oidc;
 pub mod passkeys;
 pub mod pipelines;
+pub mod projects;
 pub mod reports;
 pub mod resource;
 pub mod roles;
@@ -44,6 +46,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reports::router())
         .merge(tasks::router())
         .merge(appointments::router())
+        .merge(projects::router())
+        .merge(projects::milestone_router())
+        .merge(documents::router())
         .merge(calendar::router())
         .merge(cases::router())
         .merge(campaigns::router())

@@ -98,6 +98,11 @@ timeline_route!(
 );
 timeline_route!(deal_timeline, "deals", "/api/v1/deals/{id}/timeline");
 timeline_route!(lead_timeline, "leads", "/api/v1/leads/{id}/timeline");
+timeline_route!(
+    project_timeline,
+    "projects",
+    "/api/v1/projects/{id}/timeline"
+);
 
 /// The timeline routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -106,4 +111,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(company_timeline))
         .routes(routes!(deal_timeline))
         .routes(routes!(lead_timeline))
+        .routes(routes!(project_timeline))
 }

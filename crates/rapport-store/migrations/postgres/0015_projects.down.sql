@@ -1,0 +1,2 @@
+DROP TABLE project_milestones;
+DROP TABLE projects;
