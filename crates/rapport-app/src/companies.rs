@@ -4,6 +4,7 @@
 use rapport_domain::objects::{Company, CompanyDraft};
 use rapport_domain::schema::COMPANIES;
 use rapport_domain::validation::FieldError;
+use rapport_domain::values::DomainName;
 use rapport_store::companies::{self as store, CompanyRow};
 use rapport_store::{StoreError, Tx};
 use serde_json::Value;
@@ -49,6 +50,20 @@ impl Object for Company {
             return Err(domain_taken(&existing));
         }
         Ok(())
+    }
+
+    /// The body's domain, normalised like stored domains.
+    async fn natural_key(tx: &mut Tx, ctx: &Ctx, body: &Value) -> Result<Option<Uuid>, AppError> {
+        let Some(domain) = body
+            .get("domain")
+            .and_then(Value::as_str)
+            .and_then(|d| DomainName::parse(d).ok())
+        else {
+            return Ok(None);
+        };
+        Ok(store::find_by_domain(tx, ctx.workspace_id, &domain)
+            .await?
+            .map(|c| c.id.0))
     }
 
     /// A unique violation the check did not see (a concurrent write): name the winner.

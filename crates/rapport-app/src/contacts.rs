@@ -3,8 +3,9 @@
 use rapport_domain::objects::{Contact, ContactDraft};
 use rapport_domain::schema::CONTACTS;
 use rapport_domain::validation::FieldError;
+use rapport_domain::values::EmailAddress;
 use rapport_store::companies::CompanyRow;
-use rapport_store::contacts::ContactRow;
+use rapport_store::contacts::{self as store, ContactRow};
 use rapport_store::records::exists_live;
 use rapport_store::{StoreError, Tx};
 use serde_json::Value;
@@ -44,6 +45,25 @@ impl Object for Contact {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Any of the body's email addresses, as stored (lower-cased).
+    async fn natural_key(tx: &mut Tx, ctx: &Ctx, body: &Value) -> Result<Option<Uuid>, AppError> {
+        let addresses = body
+            .get("emails")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.get("address").and_then(Value::as_str))
+            .filter_map(|a| EmailAddress::parse(a).ok());
+        for a in addresses {
+            if let Some(id) =
+                store::find_live_by_email(tx, ctx.workspace_id, &a.normalized()).await?
+            {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
     }
 
     async fn explain(_app: &App, _ctx: &Ctx, e: StoreError, _draft: &ContactDraft) -> AppError {

@@ -6,6 +6,7 @@ pub mod activities;
 pub mod app;
 pub mod appointments;
 pub mod audit;
+pub mod batch;
 pub mod calendar;
 pub mod campaigns;
 pub mod cases;

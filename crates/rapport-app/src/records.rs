@@ -80,6 +80,18 @@ pub trait Object: Record {
         async { Ok(()) }
     }
 
+    /// The live record a batch upsert body names by the object's natural key (a contact's
+    /// email, a company's domain), inside the upsert's transaction; `None`: no natural key, or
+    /// no such record.
+    fn natural_key(
+        tx: &mut Tx,
+        ctx: &Ctx,
+        body: &Value,
+    ) -> impl Future<Output = Result<Option<Uuid>, AppError>> + Send {
+        let _ = (tx, ctx, body);
+        async { Ok(None) }
+    }
+
     /// Refuses a delete that would leave others pointing at nothing (a pipeline with deals).
     fn before_delete(
         tx: &mut Tx,

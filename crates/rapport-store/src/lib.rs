@@ -15,6 +15,7 @@ pub mod db;
 pub mod deals;
 pub mod documents;
 pub mod error;
+pub mod external_ids;
 pub mod idempotency;
 pub mod leads;
 pub mod links;

@@ -45,6 +45,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 14, "0014_activities", "activities"),
     step!("sqlite", 15, "0015_projects", "projects"),
     step!("sqlite", 16, "0016_documents", "documents"),
+    step!("sqlite", 20, "0020_external_ids", "external_ids"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -63,6 +64,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 14, "0014_activities", "activities"),
     step!("postgres", 15, "0015_projects", "projects"),
     step!("postgres", 16, "0016_documents", "documents"),
+    step!("postgres", 20, "0020_external_ids", "external_ids"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -169,6 +169,17 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("get", "/api/v1/cases/export", AtLeast(Manager)),
     ("get", "/api/v1/campaigns/export", AtLeast(Manager)),
     ("get", "/api/v1/projects/export", AtLeast(Manager)),
+    ("post", "/api/v1/contacts/batch", AtLeast(Viewer)),
+    ("post", "/api/v1/companies/batch", AtLeast(Viewer)),
+    ("post", "/api/v1/pipelines/batch", AtLeast(Viewer)),
+    ("post", "/api/v1/deals/batch", AtLeast(Viewer)),
+    ("post", "/api/v1/leads/batch", AtLeast(Viewer)),
+    ("post", "/api/v1/activities/batch", AtLeast(Viewer)),
+    ("post", "/api/v1/tasks/batch", AtLeast(Viewer)),
+    ("post", "/api/v1/appointments/batch", AtLeast(Viewer)),
+    ("post", "/api/v1/cases/batch", AtLeast(Viewer)),
+    ("post", "/api/v1/campaigns/batch", AtLeast(Viewer)),
+    ("post", "/api/v1/projects/batch", AtLeast(Viewer)),
     ("get", "/api/v1/search", AtLeast(Viewer)),
     ("post", "/api/v1/auth/login", Public),
     ("post", "/api/v1/auth/logout", AtLeast(Viewer)),
@@ -231,6 +242,10 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
 fn body_for(method: &str, path: &str) -> Option<Value> {
     Some(match (method, path) {
         ("post", p) if p.ends_with("/search") && p != "/api/v1/search" => json!({}),
+        // A batch authorises each item: a well-formed empty-handed one reaches that check.
+        ("post", p) if p.ends_with("/batch") => {
+            json!({ "delete": [uuid::Uuid::now_v7().to_string()] })
+        }
         ("post", "/api/v1/contacts") => json!({ "first_name": "Matrix" }),
         ("post", "/api/v1/companies") => json!({ "name": "Matrix Ltd" }),
         ("post", "/api/v1/pipelines") => json!({ "name": "Matrix", "stages": [{ "name": "A" }] }),

@@ -92,6 +92,17 @@ const EXPECTED_PATHS: &[&str] = &[
 
 /// Operations that take a JSON body.
 const WITH_BODY: &[(&str, &str)] = &[
+    ("post", "/api/v1/contacts/batch"),
+    ("post", "/api/v1/companies/batch"),
+    ("post", "/api/v1/pipelines/batch"),
+    ("post", "/api/v1/deals/batch"),
+    ("post", "/api/v1/leads/batch"),
+    ("post", "/api/v1/activities/batch"),
+    ("post", "/api/v1/tasks/batch"),
+    ("post", "/api/v1/appointments/batch"),
+    ("post", "/api/v1/cases/batch"),
+    ("post", "/api/v1/campaigns/batch"),
+    ("post", "/api/v1/projects/batch"),
     ("post", "/api/v1/contacts"),
     ("patch", "/api/v1/contacts/{id}"),
     ("post", "/api/v1/contacts/search"),

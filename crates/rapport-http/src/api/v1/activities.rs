@@ -29,6 +29,7 @@ record_resource! {
         restore: "/api/v1/activities/{id}/restore",
         search: "/api/v1/activities/search",
         export: "/api/v1/activities/export",
+        batch: "/api/v1/activities/batch",
     },
     handlers: {
         list: list_activities,
@@ -39,5 +40,6 @@ record_resource! {
         restore: restore_activity,
         search: search_activities,
         export: export_activities,
+        batch: batch_activities,
     },
 }

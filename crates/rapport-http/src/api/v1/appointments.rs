@@ -79,6 +79,7 @@ record_resource! {
         restore: "/api/v1/appointments/{id}/restore",
         search: "/api/v1/appointments/search",
         export: "/api/v1/appointments/export",
+        batch: "/api/v1/appointments/batch",
     },
     handlers: {
         list: list_appointments,
@@ -89,6 +90,7 @@ record_resource! {
         restore: restore_appointment,
         search: search_appointments,
         export: export_appointments,
+        batch: batch_appointments,
     },
     list: { query: AppointmentListQuery, run: list_in_range, },
 }

@@ -64,6 +64,7 @@ mod record {
             restore: "/api/v1/campaigns/{id}/restore",
             search: "/api/v1/campaigns/search",
             export: "/api/v1/campaigns/export",
+            batch: "/api/v1/campaigns/batch",
         },
         handlers: {
             list: list_campaigns,
@@ -74,6 +75,7 @@ mod record {
             restore: restore_campaign,
             search: search_campaigns,
             export: export_campaigns,
+            batch: batch_campaigns,
         },
     }
 }

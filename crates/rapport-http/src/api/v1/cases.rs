@@ -29,6 +29,7 @@ record_resource! {
         restore: "/api/v1/cases/{id}/restore",
         search: "/api/v1/cases/search",
         export: "/api/v1/cases/export",
+        batch: "/api/v1/cases/batch",
     },
     handlers: {
         list: list_cases,
@@ -39,5 +40,6 @@ record_resource! {
         restore: restore_case,
         search: search_cases,
         export: export_cases,
+        batch: batch_cases,
     },
 }

@@ -29,6 +29,7 @@ record_resource! {
         restore: "/api/v1/companies/{id}/restore",
         search: "/api/v1/companies/search",
         export: "/api/v1/companies/export",
+        batch: "/api/v1/companies/batch",
     },
     handlers: {
         list: list_companies,
@@ -39,5 +40,6 @@ record_resource! {
         restore: restore_company,
         search: search_companies,
         export: export_companies,
+        batch: batch_companies,
     },
 }

@@ -29,6 +29,7 @@ record_resource! {
         restore: "/api/v1/contacts/{id}/restore",
         search: "/api/v1/contacts/search",
         export: "/api/v1/contacts/export",
+        batch: "/api/v1/contacts/batch",
     },
     handlers: {
         list: list_contacts,
@@ -39,5 +40,6 @@ record_resource! {
         restore: restore_contact,
         search: search_contacts,
         export: export_contacts,
+        batch: batch_contacts,
     },
 }

@@ -33,6 +33,7 @@ record_resource! {
         restore: "/api/v1/deals/{id}/restore",
         search: "/api/v1/deals/search",
         export: "/api/v1/deals/export",
+        batch: "/api/v1/deals/batch",
     },
     handlers: {
         list: list_deals,
@@ -43,6 +44,7 @@ record_resource! {
         restore: restore_deal,
         search: search_deals,
         export: export_deals,
+        batch: batch_deals,
     },
 }
 

@@ -30,6 +30,7 @@ record_resource! {
         restore: "/api/v1/leads/{id}/restore",
         search: "/api/v1/leads/search",
         export: "/api/v1/leads/export",
+        batch: "/api/v1/leads/batch",
     },
     handlers: {
         list: list_leads,
@@ -40,6 +41,7 @@ record_resource! {
         restore: restore_lead,
         search: search_leads,
         export: export_leads,
+        batch: batch_leads,
     },
 }
 

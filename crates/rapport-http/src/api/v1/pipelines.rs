@@ -30,6 +30,7 @@ record_resource! {
         restore: "/api/v1/pipelines/{id}/restore",
         search: "/api/v1/pipelines/search",
         export: "/api/v1/pipelines/export",
+        batch: "/api/v1/pipelines/batch",
     },
     handlers: {
         list: list_pipelines,
@@ -40,6 +41,7 @@ record_resource! {
         restore: restore_pipeline,
         search: search_pipelines,
         export: export_pipelines,
+        batch: batch_pipelines,
     },
 }
 

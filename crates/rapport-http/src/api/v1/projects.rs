@@ -33,6 +33,7 @@ record_resource! {
         restore: "/api/v1/projects/{id}/restore",
         search: "/api/v1/projects/search",
         export: "/api/v1/projects/export",
+        batch: "/api/v1/projects/batch",
     },
     handlers: {
         list: list_projects,
@@ -43,6 +44,7 @@ record_resource! {
         restore: restore_project,
         search: search_projects,
         export: export_projects,
+        batch: batch_projects,
     },
 }
 

@@ -349,8 +349,8 @@ macro_rules! record_resource {
         nouns: $nouns:literal,
         tag: $tag:literal,
         known: $known:expr,
-        paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal, export: $export_path:literal $(,)? },
-        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident, export: $export:ident $(,)? },
+        paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal, export: $export_path:literal, batch: $batch_path:literal $(,)? },
+        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident, export: $export:ident, batch: $batch:ident $(,)? },
         list: { query: $list_query:ty, run: $list_run:expr, } $(,)?
     ) => {
         /// The routes of this object.
@@ -361,6 +361,20 @@ macro_rules! record_resource {
                 .routes(routes!($restore))
                 .routes(routes!($search))
                 .routes(routes!($export))
+                .routes(routes!($batch))
+        }
+
+        /// Create, update, upsert and delete up to 100 records, each on its own.
+        #[utoipa::path(post, path = $batch_path, tag = $tag, summary = concat!("Create, update, upsert and delete up to 100 ", $nouns), request_body = resource::BatchBody,
+            responses((status = 200, body = resource::BatchResults, description = "One result per item, in the order given"), Problems))]
+        pub async fn $batch(
+            State(s): State<AppState>,
+            RequestCtx(ctx): RequestCtx,
+            JsonBody(body): JsonBody,
+        ) -> Result<Response, ApiError> {
+            let outcomes = rapport_app::batch::run::<$record>(&s.app, &ctx, body).await?;
+            let hidden = resource::hidden(&ctx, <$record as records::Object>::SCHEMA);
+            Ok(resource::batch_response(outcomes, hidden))
         }
 
         /// Export the filtered list as CSV or JSON lines, streamed.
@@ -493,8 +507,8 @@ macro_rules! record_resource {
         nouns: $nouns:literal,
         tag: $tag:literal,
         known: $known:expr,
-        paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal, export: $export_path:literal $(,)? },
-        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident, export: $export:ident $(,)? } $(,)?
+        paths: { collection: $collection_path:literal, item: $item_path:literal, restore: $restore_path:literal, search: $search_path:literal, export: $export_path:literal, batch: $batch_path:literal $(,)? },
+        handlers: { list: $list:ident, create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident, restore: $restore:ident, search: $search:ident, export: $export:ident, batch: $batch:ident $(,)? } $(,)?
     ) => {
         record_resource! {
             record: $record,
@@ -503,8 +517,8 @@ macro_rules! record_resource {
             nouns: $nouns,
             tag: $tag,
             known: $known,
-            paths: { collection: $collection_path, item: $item_path, restore: $restore_path, search: $search_path, export: $export_path },
-            handlers: { list: $list, create: $create, get: $get, update: $update, delete: $delete, restore: $restore, search: $search, export: $export },
+            paths: { collection: $collection_path, item: $item_path, restore: $restore_path, search: $search_path, export: $export_path, batch: $batch_path },
+            handlers: { list: $list, create: $create, get: $get, update: $update, delete: $delete, restore: $restore, search: $search, export: $export, batch: $batch },
             list: { query: ListQuery, run: resource::list_records::<$record>, },
         }
     };
@@ -674,4 +688,80 @@ where
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// `POST /{object}/batch` body.
+#[derive(Debug, ToSchema)]
+pub struct BatchBody {
+    /// Bodies of records to create; with `external_id`, a retry never duplicates.
+    pub create: Option<Vec<Value>>,
+    /// Merge patches, each with the record's `id` (and optionally its `version`).
+    pub update: Option<Vec<Value>>,
+    /// Records matched by `external_id` or the object's natural key (a contact's email, a
+    /// company's domain): updated when found, created otherwise.
+    pub upsert: Option<Vec<Value>>,
+    /// Ids (or `{"id": ...}`) of records to delete.
+    pub delete: Option<Vec<Value>>,
+}
+
+/// One batch item's result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResult {
+    /// `create`, `update`, `upsert` or `delete`.
+    pub op: &'static str,
+    /// The item's index within its list.
+    pub index: usize,
+    /// 200, 201, 204, or the problem's status.
+    pub status: u16,
+    /// The record's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
+    /// The record as stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<Value>,
+    /// Why the item failed (RFC 9457).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+/// `POST /{object}/batch` answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResults {
+    /// One result per item: creates first, then updates, upserts and deletes, each in order.
+    pub data: Vec<BatchResult>,
+}
+
+/// The answer to a batch: 200 with a result per item, failed items carrying their problem.
+pub fn batch_response<R: Serialize + rapport_domain::objects::Record>(
+    outcomes: Vec<rapport_app::batch::Outcome<R>>,
+    hidden: &[&str],
+) -> Response {
+    let data = outcomes
+        .into_iter()
+        .map(|o| {
+            let op = o.op.key();
+            match o.result {
+                Ok((status, record)) => BatchResult {
+                    op,
+                    index: o.index,
+                    status,
+                    id: record.as_ref().map(rapport_domain::objects::Record::id),
+                    record: record.map(|r| to_json(&r, None, hidden)),
+                    problem: None,
+                },
+                Err(e) => {
+                    let p = Problem::from(e);
+                    BatchResult {
+                        op,
+                        index: o.index,
+                        status: p.status,
+                        id: None,
+                        record: None,
+                        problem: Some(p),
+                    }
+                }
+            }
+        })
+        .collect();
+    Json(BatchResults { data }).into_response()
 }

@@ -29,6 +29,7 @@ record_resource! {
         restore: "/api/v1/tasks/{id}/restore",
         search: "/api/v1/tasks/search",
         export: "/api/v1/tasks/export",
+        batch: "/api/v1/tasks/batch",
     },
     handlers: {
         list: list_tasks,
@@ -39,5 +40,6 @@ record_resource! {
         restore: restore_task,
         search: search_tasks,
         export: export_tasks,
+        batch: batch_tasks,
     },
 }
