@@ -126,7 +126,7 @@ fn take(item: &mut Value, key: &str) -> Option<Value> {
     item.as_object_mut().and_then(|m| m.remove(key))
 }
 
-fn id_of(item: &mut Value, pointer: String) -> Result<Uuid, AppError> {
+fn id_of(item: &mut Value, pointer: &str) -> Result<Uuid, AppError> {
     match item {
         Value::String(s) => Uuid::parse_str(s).ok(),
         _ => take(item, "id").and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok())),
@@ -270,14 +270,14 @@ async fn one<O: Object>(
             Ok((201, Some(r)))
         }
         Op::Update => {
-            let id = id_of(&mut item, pointer.clone())?;
+            let id = id_of(&mut item, &pointer)?;
             let version = take(&mut item, "version").and_then(|v| v.as_i64());
             let r = records::update::<O>(app, ctx, id, item, version).await?;
             Ok((200, Some(r)))
         }
         Op::Upsert => upsert::<O>(app, ctx, item, &pointer).await,
         Op::Delete => {
-            let id = id_of(&mut item, pointer.clone())?;
+            let id = id_of(&mut item, &pointer)?;
             records::delete::<O>(app, ctx, id, None).await?;
             Ok((204, None))
         }
