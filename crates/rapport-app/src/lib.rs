@@ -19,6 +19,7 @@ pub mod health;
 pub mod identity;
 pub mod leads;
 pub mod lists;
+pub mod merges;
 pub mod pipelines;
 pub mod policy;
 pub mod records;
@@ -26,6 +27,8 @@ pub mod references;
 pub mod reports;
 pub mod search;
 pub mod secret;
+pub(crate) mod sweeps;
+pub mod tags;
 pub mod tasks;
 pub mod timeline;
 

@@ -43,6 +43,8 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 12, "0012_campaigns", "campaigns"),
     step!("sqlite", 13, "0013_leads", "leads"),
     step!("sqlite", 14, "0014_activities", "activities"),
+    step!("sqlite", 17, "0017_merge", "merge"),
+    step!("sqlite", 18, "0018_tags", "tags"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -59,6 +61,8 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 12, "0012_campaigns", "campaigns"),
     step!("postgres", 13, "0013_leads", "leads"),
     step!("postgres", 14, "0014_activities", "activities"),
+    step!("postgres", 17, "0017_merge", "merge"),
+    step!("postgres", 18, "0018_tags", "tags"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {
@@ -206,12 +210,27 @@ pub async fn up(db: &Db, to: Option<i64>) -> Result<Vec<i64>, StoreError> {
         (_, Some(pool)) => m.run_to(target, pool).await?,
         _ => {}
     }
-    Ok(match before {
+    let applied: Vec<i64> = match before {
         SchemaState::Pending { pending, .. } => {
             pending.into_iter().filter(|v| *v <= target).collect()
         }
         _ => Vec::new(),
-    })
+    };
+    fill(db, &applied).await?;
+    Ok(applied)
+}
+
+/// Fills what a migration just added from existing rows, where the values are computed by the
+/// application (Unicode case folding, name normalisation) and SQL cannot compute them alike on
+/// both databases. Each step is idempotent.
+async fn fill(db: &Db, applied: &[i64]) -> Result<(), StoreError> {
+    if applied.contains(&17) {
+        crate::merges::backfill_company_keys(db).await?;
+    }
+    if applied.contains(&18) {
+        crate::tags::backfill(db).await?;
+    }
+    Ok(())
 }
 
 /// Reverts migrations newer than `to` (`to = 0` empties the schema).

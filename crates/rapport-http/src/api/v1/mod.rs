@@ -10,6 +10,7 @@ pub mod cases;
 pub mod companies;
 pub mod contacts;
 pub mod deals;
+pub mod duplicates;
 pub mod leads;
 pub mod members;
 pub mod mfa;
@@ -20,6 +21,7 @@ pub mod reports;
 pub mod resource;
 pub mod roles;
 pub mod search;
+pub mod tags;
 pub mod tasks;
 pub mod timeline;
 pub mod tokens;
@@ -32,7 +34,10 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(contacts::router())
+        .merge(contacts::merge_router())
         .merge(companies::router())
+        .merge(companies::merge_router())
+        .merge(tags::router())
         .merge(pipelines::router())
         .merge(pipelines::stage_router())
         .merge(deals::router())
