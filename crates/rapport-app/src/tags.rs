@@ -1,5 +1,6 @@
-//! The tag vocabulary as a shared list: every tag any record carries (records add theirs as they
-//! are written, see `rapport_store::tags`), with usage counts per object, and the changes managers
+//! The tag vocabulary as a shared list: every tag records have carried (records add theirs as
+//! they are written, see `rapport_store::tags`; a tag no record holds any more stays, with no
+//! usage, until a manager removes it), with usage counts per object, and the changes managers
 //! make to it. A rename or a removal reaches every record of every object holding the tag, deleted
 //! ones included, in one transaction: each such record gets its new tags, version + 1 and a new
 //! search document, and the change is one audit entry. Vocabulary changes apply workspace-wide,
