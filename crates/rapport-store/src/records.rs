@@ -325,6 +325,8 @@ pub async fn set_deleted<T: Table>(
     if deleted_at.is_some() {
         search::remove(tx, ws, T::SEARCH_TYPE, r.id()).await?;
     } else {
+        // A record back from the bin brings its tags back into the vocabulary if they left it.
+        tags::note_record(tx, ws, r).await?;
         write_search::<T>(tx, ws, r).await?;
     }
     Ok(expected_version + 1)
