@@ -53,6 +53,13 @@ pub enum AppError {
     /// 404: no such record in the caller's workspace.
     #[error("not found")]
     NotFound,
+    /// 308 on a read of a record merged into another (its address redirects to the survivor's);
+    /// 404 anywhere else, as the record is gone.
+    #[error("merged into {into}")]
+    Merged {
+        /// The record it was merged into.
+        into: uuid::Uuid,
+    },
     /// 412: `If-Match` names a version that is no longer current.
     #[error("precondition failed")]
     PreconditionFailed {

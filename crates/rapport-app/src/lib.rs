@@ -22,6 +22,7 @@ pub mod health;
 pub mod identity;
 pub mod leads;
 pub mod lists;
+pub mod merges;
 pub mod pipelines;
 pub mod policy;
 pub mod projects;
@@ -30,6 +31,8 @@ pub mod references;
 pub mod reports;
 pub mod search;
 pub mod secret;
+pub(crate) mod sweeps;
+pub mod tags;
 pub mod tasks;
 pub mod timeline;
 

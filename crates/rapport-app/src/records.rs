@@ -313,10 +313,18 @@ pub async fn create_many<O: Object>(
 /// A live record.
 pub async fn get<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, AppError> {
     allow::<O>(app, ctx, Action::Read).await?;
-    let mut record = records::find::<O::Table>(&app.db, ctx.workspace_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    reachable(&record, reach(app, ctx).await?.as_deref())?;
+    let reach = reach(app, ctx).await?;
+    let Some(mut record) = records::find::<O::Table>(&app.db, ctx.workspace_id, id).await? else {
+        // A merged record's address leads to the survivor, for callers who could read it.
+        return match records::tombstone::<O::Table>(&app.db, ctx.workspace_id, id).await? {
+            Some((gone, into)) => {
+                reachable(&gone, reach.as_deref())?;
+                Err(AppError::Merged { into })
+            }
+            None => Err(AppError::NotFound),
+        };
+    };
+    reachable(&record, reach.as_deref())?;
     O::fill(app, ctx, std::slice::from_mut(&mut record)).await?;
     Ok(record)
 }
@@ -469,6 +477,15 @@ pub async fn restore<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, App
         let mut current = current;
         O::fill(app, ctx, std::slice::from_mut(&mut current)).await?;
         return Ok(current);
+    }
+    if let Some(into) = records::merged_into::<O::Table>(&mut tx, ctx.workspace_id, id).await? {
+        return Err(AppError::Conflict {
+            code: "merged",
+            detail: format!(
+                "the record was merged into {into}; a merged record cannot be restored"
+            ),
+            existing_id: Some(into.to_string()),
+        });
     }
     O::check(&mut tx, ctx, current.fields(), id).await?;
     let now = time::now_millis();

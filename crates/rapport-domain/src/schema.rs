@@ -131,11 +131,14 @@ pub const RECORD_OBJECTS: &[&str] = &[
     "campaigns",
     "projects",
     "documents",
+    // The tag vocabulary (`/tags`): not records, but named like them so roles and token scopes
+    // can grant it; shared configuration (see CONFIG_OBJECTS).
+    "tags",
 ];
 
 /// Record objects that are shared configuration rather than customer data: every role reads
 /// them whole, and only managers and above change them.
-pub const CONFIG_OBJECTS: &[&str] = &["pipelines"];
+pub const CONFIG_OBJECTS: &[&str] = &["pipelines", "tags"];
 
 /// Lifecycle stages as filter values.
 pub const LIFECYCLE_STAGES: &[&str] = &[
@@ -496,6 +499,32 @@ pub static CAMPAIGN_DEALS: ObjectSchema = ObjectSchema {
     ],
 };
 
+/// The schema of every record object, so what applies to all of them (the tag vocabulary's
+/// usage counts and renames) finds them. A record object missing here fails a test.
+pub static RECORD_SCHEMAS: &[&ObjectSchema] = &[
+    &CONTACTS,
+    &COMPANIES,
+    &PIPELINES,
+    &DEALS,
+    &LEADS,
+    &ACTIVITIES,
+    &TASKS,
+    &APPOINTMENTS,
+    &CASES,
+    &CAMPAIGNS,
+    &PROJECTS,
+    &DOCUMENTS,
+];
+
+/// The record objects whose records carry tags (a `tags` field), whose table stores them in its
+/// `tags` column.
+pub fn tagged() -> impl Iterator<Item = &'static ObjectSchema> {
+    RECORD_SCHEMAS
+        .iter()
+        .copied()
+        .filter(|s| s.field("tags").is_some_and(|f| f.kind == FieldKind::Tags))
+}
+
 /// The campaign a member or an influenced deal belongs to. Not a filter clients write (the path
 /// names the campaign): the condition a campaign's list of members or deals is restricted by.
 pub static CAMPAIGN_ID: FieldSpec = f("campaign_id", FieldKind::Id, false);
@@ -560,3 +589,23 @@ pub static DOCUMENTS: ObjectSchema = ObjectSchema {
         f("updated_at", FieldKind::Timestamp, true),
     ],
 };
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_record_object_has_its_schema() {
+        for name in RECORD_OBJECTS.iter().filter(|n| **n != "tags") {
+            assert!(
+                RECORD_SCHEMAS.iter().any(|s| s.name == *name),
+                "{name} is missing from RECORD_SCHEMAS"
+            );
+        }
+        let tagged: Vec<&str> = tagged().map(|s| s.name).collect();
+        assert!(
+            tagged.contains(&"contacts") && tagged.contains(&"cases"),
+            "{tagged:?}"
+        );
+        assert!(!tagged.contains(&"activities"));
+    }
+}

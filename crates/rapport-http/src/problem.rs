@@ -218,6 +218,13 @@ impl From<AppError> for Problem {
                 .retry_after(u32::try_from(retry_after_secs).unwrap_or(u32::MAX)),
             AppError::PayloadTooLarge(detail) => Problem::new(PAYLOAD_TOO_LARGE, detail),
             AppError::NotFound => Problem::new(NOT_FOUND, "no such record in this workspace"),
+            // Only reads of the record itself redirect (see `resource::moved`); elsewhere the
+            // record is gone, and the answer says where it went.
+            AppError::Merged { into } => {
+                let mut p = Problem::new(NOT_FOUND, format!("the record was merged into {into}"));
+                p.existing_id = Some(into.to_string());
+                p
+            }
             AppError::PreconditionFailed { current_version } => {
                 let mut p = Problem::new(
                     PRECONDITION_FAILED,

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::{CompanyId, UserId, WorkspaceId};
-use rapport_domain::objects::{Address, Company, CompanyDraft};
+use rapport_domain::objects::{Address, Company, CompanyDraft, duplicates};
 use rapport_domain::values::{CountryCode, CurrencyCode, DomainName, Money, Tag};
 use sea_query::SimpleExpr;
 use uuid::Uuid;
@@ -111,9 +111,19 @@ impl Listable for CompanyRow {
     }
 }
 
+/// A company's duplicate-matching keys: its normalised name and its domain's registrable label
+/// (see `rapport_domain::objects::duplicates`), stored so candidates come from an index.
+pub fn match_keys(name: &str, domain: Option<&str>) -> (Option<String>, Option<String>) {
+    let domain = domain
+        .and_then(|d| DomainName::parse(d).ok())
+        .and_then(|d| duplicates::domain_key(&d));
+    (duplicates::company_key(name), domain)
+}
+
 fn row_values(ws: WorkspaceId, c: &Company) -> Vec<(&'static str, SimpleExpr)> {
     let f = &c.fields;
     let a = f.address.clone().unwrap_or_default();
+    let (match_name, match_domain) = match_keys(&f.name, f.domain.as_ref().map(DomainName::as_str));
     vec![
         ("workspace_id", ws.0.into()),
         ("id", c.id.0.into()),
@@ -150,6 +160,8 @@ fn row_values(ws: WorkspaceId, c: &Company) -> Vec<(&'static str, SimpleExpr)> {
                 .unwrap_or_else(|_| "[]".into())
                 .into(),
         ),
+        ("match_name", match_name.into()),
+        ("match_domain", match_domain.into()),
         ("created_at", c.created_at.into()),
         ("updated_at", c.updated_at.into()),
         ("version", c.version.into()),
@@ -169,6 +181,7 @@ fn write_error(e: sqlx::Error) -> StoreError {
 impl Table for CompanyRow {
     type Record = Company;
     const SEARCH_TYPE: &'static str = search::COMPANY;
+    const MERGES: bool = true;
 
     fn into_record(self) -> Result<Company, StoreError> {
         let tags: Vec<Tag> = serde_json::from_str(&self.tags).map_err(|e| corrupt("tags", e))?;

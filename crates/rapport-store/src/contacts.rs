@@ -215,6 +215,7 @@ fn write_error(e: sqlx::Error) -> StoreError {
 impl Table for ContactRow {
     type Record = Contact;
     const SEARCH_TYPE: &'static str = search::CONTACT;
+    const MERGES: bool = true;
 
     fn into_record(self) -> Result<Contact, StoreError> {
         let emails: Vec<EmailEntry> =

@@ -45,6 +45,8 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 14, "0014_activities", "activities"),
     step!("sqlite", 15, "0015_projects", "projects"),
     step!("sqlite", 16, "0016_documents", "documents"),
+    step!("sqlite", 17, "0017_merge", "merge"),
+    step!("sqlite", 18, "0018_tags", "tags"),
     step!("sqlite", 20, "0020_external_ids", "external_ids"),
 ];
 const POSTGRES: &[Step] = &[
@@ -64,6 +66,8 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 14, "0014_activities", "activities"),
     step!("postgres", 15, "0015_projects", "projects"),
     step!("postgres", 16, "0016_documents", "documents"),
+    step!("postgres", 17, "0017_merge", "merge"),
+    step!("postgres", 18, "0018_tags", "tags"),
     step!("postgres", 20, "0020_external_ids", "external_ids"),
 ];
 
@@ -212,12 +216,27 @@ pub async fn up(db: &Db, to: Option<i64>) -> Result<Vec<i64>, StoreError> {
         (_, Some(pool)) => m.run_to(target, pool).await?,
         _ => {}
     }
-    Ok(match before {
+    let applied: Vec<i64> = match before {
         SchemaState::Pending { pending, .. } => {
             pending.into_iter().filter(|v| *v <= target).collect()
         }
         _ => Vec::new(),
-    })
+    };
+    fill(db, &applied).await?;
+    Ok(applied)
+}
+
+/// Fills what a migration just added from existing rows, where the values are computed by the
+/// application (Unicode case folding, name normalisation) and SQL cannot compute them alike on
+/// both databases. Each step is idempotent.
+async fn fill(db: &Db, applied: &[i64]) -> Result<(), StoreError> {
+    if applied.contains(&17) {
+        crate::merges::backfill_company_keys(db).await?;
+    }
+    if applied.contains(&18) {
+        crate::tags::backfill(db).await?;
+    }
+    Ok(())
 }
 
 /// Reverts migrations newer than `to` (`to = 0` empties the schema).

@@ -42,6 +42,14 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("delete", "/api/v1/companies/{id}", AtLeast(Member)),
     ("post", "/api/v1/companies/{id}/restore", AtLeast(Member)),
     ("post", "/api/v1/companies/search", AtLeast(Viewer)),
+    ("get", "/api/v1/contacts/{id}/duplicates", AtLeast(Viewer)),
+    ("post", "/api/v1/contacts/{id}/merge", AtLeast(Manager)),
+    ("get", "/api/v1/companies/{id}/duplicates", AtLeast(Viewer)),
+    ("post", "/api/v1/companies/{id}/merge", AtLeast(Manager)),
+    // The tag vocabulary is shared configuration: everyone reads it, managers change it.
+    ("get", "/api/v1/tags", AtLeast(Viewer)),
+    ("patch", "/api/v1/tags/{name}", AtLeast(Manager)),
+    ("delete", "/api/v1/tags/{name}", AtLeast(Manager)),
     ("get", "/api/v1/pipelines", AtLeast(Viewer)),
     ("post", "/api/v1/pipelines", AtLeast(Manager)),
     ("get", "/api/v1/pipelines/{id}", AtLeast(Viewer)),
@@ -259,6 +267,10 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         ("post", "/api/v1/leads") => json!({ "last_name": "Matrix" }),
         ("post", "/api/v1/activities") => json!({ "kind": "note" }),
         ("post", "/api/v1/leads/{id}/convert") => json!({}),
+        ("post", "/api/v1/contacts/{id}/merge" | "/api/v1/companies/{id}/merge") => {
+            json!({ "other_id": uuid::Uuid::now_v7().to_string() })
+        }
+        ("patch", "/api/v1/tags/{name}") => json!({ "name": "renamed" }),
         ("post", "/api/v1/tasks") => json!({ "title": "Matrix task" }),
         ("patch", "/api/v1/tasks/{id}") => json!({ "title": "Changed" }),
         ("post", "/api/v1/appointments") => json!({
@@ -443,7 +455,9 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
     let company = app.create_company(json!({ "name": "Initech" })).await;
     let company_id = company["id"].as_str().expect("id").to_owned();
     let contact = app
-        .create_contact(json!({ "first_name": "Peter", "company_id": company_id }))
+        .create_contact(
+            json!({ "first_name": "Peter", "company_id": company_id, "tags": [OUR_TAG] }),
+        )
         .await;
     let contact_id = contact["id"].as_str().expect("id").to_owned();
     let pipeline = app
@@ -583,6 +597,7 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         project_id.clone(),
         milestone_id.clone(),
         document_id.clone(),
+        OUR_TAG.to_owned(),
     ];
     let tasks_before = app.get(&format!("/api/v1/tasks/{task_id}")).await.text();
     let appointment_before = app
@@ -598,6 +613,7 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         format!("/api/v1/campaigns/{campaign_id}/members"),
         format!("/api/v1/campaigns/{campaign_id}/deals"),
         "/api/v1/members".to_owned(),
+        "/api/v1/tags".to_owned(),
     ];
     let before = snapshot(&app, &watched).await;
 
@@ -632,10 +648,12 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         } else {
             contact_id.as_str()
         };
+        // A tag is named, not numbered: our tag's name stands in for an id.
         let path = fill(
             &template
                 .replace("{stage_id}", &stage_id)
-                .replace("{milestone_id}", &milestone_id),
+                .replace("{milestone_id}", &milestone_id)
+                .replace("/tags/{name}", &format!("/tags/{OUR_TAG}")),
             id,
             &colleague.user_id.to_string(),
             &contact_id,
@@ -649,7 +667,9 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             }
             _ => res.text(),
         };
-        let names_an_id = template.contains("{id}") || template.contains("{user_id}");
+        let names_an_id = template.contains("{id}")
+            || template.contains("{user_id}")
+            || template.starts_with("/api/v1/tags/");
         // Session-only routes refuse any token before looking at the id.
         let session_only = MATRIX
             .iter()
@@ -757,6 +777,9 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
     let ours_now = app.get("/api/v1/contacts").await.json();
     assert_eq!(ours_now["data"].as_array().map(Vec::len), Some(1));
 }
+
+/// A tag only our workspace's records carry.
+const OUR_TAG: &str = "peter-key-account";
 
 /// What the owner sees at each of `paths`.
 async fn snapshot(app: &TestApp, paths: &[String]) -> Vec<String> {

@@ -22,6 +22,12 @@ const EXPECTED_PATHS: &[&str] = &[
     "/api/v1/companies/{id}",
     "/api/v1/companies/{id}/restore",
     "/api/v1/companies/search",
+    "/api/v1/contacts/{id}/duplicates",
+    "/api/v1/contacts/{id}/merge",
+    "/api/v1/companies/{id}/duplicates",
+    "/api/v1/companies/{id}/merge",
+    "/api/v1/tags",
+    "/api/v1/tags/{name}",
     "/api/v1/tasks",
     "/api/v1/tasks/{id}",
     "/api/v1/tasks/{id}/restore",
@@ -163,6 +169,9 @@ const WITH_BODY: &[(&str, &str)] = &[
     ("post", "/api/v1/documents"),
     ("patch", "/api/v1/documents/{id}"),
     ("post", "/api/v1/documents/search"),
+    ("post", "/api/v1/contacts/{id}/merge"),
+    ("post", "/api/v1/companies/{id}/merge"),
+    ("patch", "/api/v1/tags/{name}"),
 ];
 
 /// Routes that serve the documentation itself (not part of the API they document) and the

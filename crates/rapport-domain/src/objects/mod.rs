@@ -10,7 +10,9 @@ pub mod company;
 pub mod contact;
 pub mod deal;
 pub mod document;
+pub mod duplicates;
 pub mod lead;
+pub mod merge;
 pub mod merge_patch;
 pub mod pipeline;
 pub mod project;
@@ -18,6 +20,7 @@ pub mod record;
 pub mod record_ref;
 pub mod task;
 pub mod time;
+pub mod vocabulary;
 
 pub use activity::{Activity, ActivityDraft};
 pub use address::Address;

@@ -66,6 +66,7 @@ macro_rules! string_value {
     };
 }
 
+mod color;
 mod country;
 mod currency;
 mod domain_name;
@@ -78,6 +79,7 @@ mod text;
 mod time_zone;
 mod web_url;
 
+pub use color::HexColor;
 pub use country::CountryCode;
 pub use currency::CurrencyCode;
 pub use domain_name::DomainName;

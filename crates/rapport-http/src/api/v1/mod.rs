@@ -11,6 +11,7 @@ pub mod companies;
 pub mod contacts;
 pub mod deals;
 pub mod documents;
+pub mod duplicates;
 pub mod leads;
 pub mod members;
 pub mod mfa;
@@ -22,6 +23,7 @@ pub mod reports;
 pub mod resource;
 pub mod roles;
 pub mod search;
+pub mod tags;
 pub mod tasks;
 pub mod timeline;
 pub mod tokens;
@@ -34,7 +36,10 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(contacts::router())
+        .merge(contacts::merge_router())
         .merge(companies::router())
+        .merge(companies::merge_router())
+        .merge(tags::router())
         .merge(pipelines::router())
         .merge(pipelines::stage_router())
         .merge(deals::router())

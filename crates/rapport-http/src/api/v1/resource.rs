@@ -191,6 +191,16 @@ pub fn created<T: Serialize>(value: &T, version: i64, location: &str, hidden: &[
     res
 }
 
+/// `308 Permanent Redirect` to `location`: a merged record's address leads to the survivor
+/// (308, not 301: a client repeats the same method there).
+pub fn moved(location: &str) -> Response {
+    let mut res = StatusCode::PERMANENT_REDIRECT.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
 /// A GET answer: `304` when the client's ETag is current.
 pub fn conditional<T: Serialize>(
     inm: &IfNoneMatch,
@@ -427,7 +437,9 @@ macro_rules! record_resource {
         /// Get a record.
         #[utoipa::path(get, path = $item_path, tag = $tag, summary = concat!("Get a ", $noun), params(("id" = String, Path), GetQuery,
             ("If-None-Match" = Option<String>, Header, description = "ETag of your copy: 304 when unchanged")),
-            responses((status = 200, body = $record), (status = 304, description = "Not modified"), Problems))]
+            responses((status = 200, body = $record), (status = 304, description = "Not modified"),
+                (status = 308, description = "Merged into another record (contacts, companies): `Location` is the survivor's address"),
+                Problems))]
         pub async fn $get(
             State(s): State<AppState>,
             RequestCtx(ctx): RequestCtx,
@@ -436,7 +448,13 @@ macro_rules! record_resource {
             ApiQuery(q): ApiQuery<GetQuery>,
         ) -> Result<Response, ApiError> {
             let fields = Fields::from_query(q.fields.as_deref(), $known)?;
-            let c = records::get::<$record>(&s.app, &ctx, ids::parse(&raw)?).await?;
+            let c = match records::get::<$record>(&s.app, &ctx, ids::parse(&raw)?).await {
+                Ok(c) => c,
+                Err(rapport_app::AppError::Merged { into }) => {
+                    return Ok(resource::moved(&format!(concat!($collection_path, "/{}"), into)));
+                }
+                Err(e) => return Err(e.into()),
+            };
             let hidden = resource::hidden(&ctx, <$record as records::Object>::SCHEMA);
             Ok(resource::conditional(&inm, &c, c.version, fields.as_ref(), hidden))
         }
