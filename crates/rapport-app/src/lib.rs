@@ -5,6 +5,7 @@
 pub mod activities;
 pub mod app;
 pub mod appointments;
+pub mod associations;
 pub mod audit;
 pub mod batch;
 pub mod calendar;

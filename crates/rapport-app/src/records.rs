@@ -555,3 +555,12 @@ pub async fn list_within<O: Object>(
     O::fill(app, ctx, &mut page.items).await?;
     Ok(page)
 }
+
+/// The static name of a record object (policy resources name objects by `&'static str`).
+pub fn static_name(object: &str) -> Result<&'static str, AppError> {
+    rapport_domain::schema::RECORD_OBJECTS
+        .iter()
+        .copied()
+        .find(|o| *o == object)
+        .ok_or(AppError::NotFound)
+}

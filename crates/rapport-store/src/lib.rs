@@ -4,6 +4,7 @@
 
 pub mod activities;
 pub mod appointments;
+pub mod associations;
 pub mod audit;
 pub mod calendar;
 pub mod campaigns;

@@ -48,6 +48,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 17, "0017_merge", "merge"),
     step!("sqlite", 18, "0018_tags", "tags"),
     step!("sqlite", 20, "0020_external_ids", "external_ids"),
+    step!("sqlite", 21, "0021_associations", "associations"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -69,6 +70,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 17, "0017_merge", "merge"),
     step!("postgres", 18, "0018_tags", "tags"),
     step!("postgres", 20, "0020_external_ids", "external_ids"),
+    step!("postgres", 21, "0021_associations", "associations"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

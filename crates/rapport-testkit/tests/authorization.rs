@@ -188,6 +188,136 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("post", "/api/v1/cases/batch", AtLeast(Viewer)),
     ("post", "/api/v1/campaigns/batch", AtLeast(Viewer)),
     ("post", "/api/v1/projects/batch", AtLeast(Viewer)),
+    ("get", "/api/v1/contacts/{id}/associations", AtLeast(Viewer)),
+    (
+        "get",
+        "/api/v1/contacts/{id}/associations/{other_object}",
+        AtLeast(Viewer),
+    ),
+    (
+        "get",
+        "/api/v1/contacts/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Viewer),
+    ),
+    (
+        "put",
+        "/api/v1/contacts/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
+    (
+        "delete",
+        "/api/v1/contacts/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
+    (
+        "get",
+        "/api/v1/companies/{id}/associations",
+        AtLeast(Viewer),
+    ),
+    (
+        "get",
+        "/api/v1/companies/{id}/associations/{other_object}",
+        AtLeast(Viewer),
+    ),
+    (
+        "get",
+        "/api/v1/companies/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Viewer),
+    ),
+    (
+        "put",
+        "/api/v1/companies/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
+    (
+        "delete",
+        "/api/v1/companies/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
+    ("get", "/api/v1/deals/{id}/associations", AtLeast(Viewer)),
+    (
+        "get",
+        "/api/v1/deals/{id}/associations/{other_object}",
+        AtLeast(Viewer),
+    ),
+    (
+        "get",
+        "/api/v1/deals/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Viewer),
+    ),
+    (
+        "put",
+        "/api/v1/deals/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
+    (
+        "delete",
+        "/api/v1/deals/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
+    ("get", "/api/v1/leads/{id}/associations", AtLeast(Viewer)),
+    (
+        "get",
+        "/api/v1/leads/{id}/associations/{other_object}",
+        AtLeast(Viewer),
+    ),
+    (
+        "get",
+        "/api/v1/leads/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Viewer),
+    ),
+    (
+        "put",
+        "/api/v1/leads/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
+    (
+        "delete",
+        "/api/v1/leads/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
+    ("get", "/api/v1/cases/{id}/associations", AtLeast(Viewer)),
+    (
+        "get",
+        "/api/v1/cases/{id}/associations/{other_object}",
+        AtLeast(Viewer),
+    ),
+    (
+        "get",
+        "/api/v1/cases/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Viewer),
+    ),
+    (
+        "put",
+        "/api/v1/cases/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
+    (
+        "delete",
+        "/api/v1/cases/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
+    ("get", "/api/v1/projects/{id}/associations", AtLeast(Viewer)),
+    (
+        "get",
+        "/api/v1/projects/{id}/associations/{other_object}",
+        AtLeast(Viewer),
+    ),
+    (
+        "get",
+        "/api/v1/projects/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Viewer),
+    ),
+    (
+        "put",
+        "/api/v1/projects/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
+    (
+        "delete",
+        "/api/v1/projects/{id}/associations/{other_object}/{other_id}",
+        AtLeast(Member),
+    ),
     ("get", "/api/v1/search", AtLeast(Viewer)),
     ("post", "/api/v1/auth/login", Public),
     ("post", "/api/v1/auth/logout", AtLeast(Viewer)),
@@ -251,6 +381,7 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
     Some(match (method, path) {
         ("post", p) if p.ends_with("/search") && p != "/api/v1/search" => json!({}),
         // A batch authorises each item: a well-formed empty-handed one reaches that check.
+        ("put", p) if p.contains("/associations/") => json!({ "label": "matrix" }),
         ("post", p) if p.ends_with("/batch") => {
             json!({ "delete": [uuid::Uuid::now_v7().to_string()] })
         }
@@ -375,6 +506,8 @@ fn fill(template: &str, id: &str, user: &str, member: &str) -> String {
         // A campaign member is named by its object and id.
         .replace("/members/{type}/", "/members/contacts/")
         .replace("{member_id}", member)
+        .replace("{other_object}", "contacts")
+        .replace("{other_id}", member)
         .replace("{deal_id}", member)
         .replace("{id}", id)
         .replace("{user_id}", user)

@@ -98,6 +98,30 @@ const EXPECTED_PATHS: &[&str] = &[
 
 /// Operations that take a JSON body.
 const WITH_BODY: &[(&str, &str)] = &[
+    (
+        "put",
+        "/api/v1/contacts/{id}/associations/{other_object}/{other_id}",
+    ),
+    (
+        "put",
+        "/api/v1/companies/{id}/associations/{other_object}/{other_id}",
+    ),
+    (
+        "put",
+        "/api/v1/deals/{id}/associations/{other_object}/{other_id}",
+    ),
+    (
+        "put",
+        "/api/v1/leads/{id}/associations/{other_object}/{other_id}",
+    ),
+    (
+        "put",
+        "/api/v1/cases/{id}/associations/{other_object}/{other_id}",
+    ),
+    (
+        "put",
+        "/api/v1/projects/{id}/associations/{other_object}/{other_id}",
+    ),
     ("post", "/api/v1/contacts/batch"),
     ("post", "/api/v1/companies/batch"),
     ("post", "/api/v1/pipelines/batch"),
@@ -221,6 +245,8 @@ fn fill(template: &str) -> String {
         .replace("{user_id}", &uuid::Uuid::now_v7().to_string())
         .replace("{member_id}", &uuid::Uuid::now_v7().to_string())
         .replace("{deal_id}", &uuid::Uuid::now_v7().to_string())
+        .replace("{other_object}", "contacts")
+        .replace("{other_id}", &uuid::Uuid::now_v7().to_string())
         .replace("{name}", "some-role")
         .replace("{type}", "not-found")
 }

@@ -2,6 +2,7 @@
 
 pub mod activities;
 pub mod appointments;
+pub mod associations;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -49,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(activities::router())
         .merge(timeline::router())
         .merge(reports::router())
+        .merge(associations::router())
         .merge(tasks::router())
         .merge(appointments::router())
         .merge(projects::router())

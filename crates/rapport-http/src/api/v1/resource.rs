@@ -62,6 +62,38 @@ pub struct SearchBody {
 pub struct GetQuery {
     /// Comma-separated fields to return.
     pub fields: Option<String>,
+    /// Comma-separated references (`company`) or associated objects (`deals`) to embed one
+    /// level deep under `expanded`.
+    pub expand: Option<String>,
+}
+
+/// The names of `?expand=`, or 400 when malformed.
+pub fn expand_names(raw: Option<&str>) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let names: Vec<String> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if names.is_empty() || names.len() > 10 {
+        return Err(rapport_app::AppError::BadParameter {
+            parameter: "expand",
+            message: "name 1 to 10 references or associated objects, comma-separated".into(),
+        }
+        .into());
+    }
+    Ok(Some(names))
+}
+
+/// A record with embedded ones: no ETag, since embedded records change without its version.
+pub fn expanded(value: &Value, fields: Option<&Fields>, hidden: &[&str]) -> Response {
+    let mut v = to_json(value, fields, hidden);
+    // `fields` projects the record; the embedded records come along whole.
+    if let (Some(_), Value::Object(m), Some(e)) = (fields, &mut v, value.get("expanded")) {
+        m.insert("expanded".into(), e.clone());
+    }
+    Json(v).into_response()
 }
 
 impl ListQuery {
@@ -456,6 +488,12 @@ macro_rules! record_resource {
                 Err(e) => return Err(e.into()),
             };
             let hidden = resource::hidden(&ctx, <$record as records::Object>::SCHEMA);
+            if let Some(names) = resource::expand_names(q.expand.as_deref())? {
+                let object = <$record as records::Object>::SCHEMA.name;
+                let value = serde_json::to_value(&c).map_err(|e| rapport_app::AppError::Internal(e.to_string()))?;
+                let value = rapport_app::associations::expand(&s.app, &ctx, object, value, &names).await?;
+                return Ok(resource::expanded(&value, fields.as_ref(), hidden));
+            }
             Ok(resource::conditional(&inm, &c, c.version, fields.as_ref(), hidden))
         }
 
