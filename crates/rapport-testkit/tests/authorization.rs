@@ -318,6 +318,7 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
         "/api/v1/projects/{id}/associations/{other_object}/{other_id}",
         AtLeast(Member),
     ),
+    ("get", "/api/v1/schema", AtLeast(Viewer)),
     ("get", "/api/v1/search", AtLeast(Viewer)),
     ("post", "/api/v1/auth/login", Public),
     ("post", "/api/v1/auth/logout", AtLeast(Viewer)),

@@ -23,6 +23,7 @@ pub mod projects;
 pub mod reports;
 pub mod resource;
 pub mod roles;
+pub mod schema;
 pub mod search;
 pub mod tags;
 pub mod tasks;
@@ -51,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(timeline::router())
         .merge(reports::router())
         .merge(associations::router())
+        .merge(schema::router())
         .merge(tasks::router())
         .merge(appointments::router())
         .merge(projects::router())
