@@ -1,12 +1,14 @@
-//! Search across objects: ranked hits from the store's index, loaded as records.
+//! Search across objects: ranked hits from the store's index, loaded as records. Only objects
+//! the caller may read are searched, only records within their record scope are returned, and
+//! objects whose search text holds personal data (contacts' and leads' emails and phones) are
+//! searched only for roles that may see personal fields.
 
-use rapport_domain::objects::{Company, Contact};
+use std::collections::HashMap;
+
+use rapport_domain::objects::{Case, Company, Contact, Deal, Lead, Project, Task};
 use rapport_domain::policy::{Action, Resource};
-use rapport_domain::schema::{COMPANIES, CONTACTS};
-use rapport_store::companies::CompanyRow;
-use rapport_store::contacts::ContactRow;
 use rapport_store::records::find_many;
-use rapport_store::search;
+use rapport_store::search::{self, Hit};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -14,10 +16,30 @@ use crate::app::App;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::policy::authorize;
-use crate::records::{reach, within};
+use crate::records::{Object, reach, within};
+
+/// The object types search covers, with their index type, and whether their search text holds
+/// personal data.
+const SEARCHED: &[(&str, &str, bool)] = &[
+    ("contacts", search::CONTACT, true),
+    ("companies", search::COMPANY, false),
+    ("deals", search::DEAL, false),
+    ("leads", search::LEAD, true),
+    ("tasks", search::TASK, false),
+    ("cases", search::CASE, false),
+    ("projects", search::PROJECT, false),
+];
 
 /// The object types search covers.
-pub const TYPES: &[&str] = &["contacts", "companies"];
+pub const TYPES: &[&str] = &[
+    "contacts",
+    "companies",
+    "deals",
+    "leads",
+    "tasks",
+    "cases",
+    "projects",
+];
 
 /// One result: the record and its rank.
 #[derive(Debug, Clone, Serialize)]
@@ -37,9 +59,68 @@ pub enum SearchResult {
         /// The record.
         record: Company,
     },
+    /// A deal.
+    Deal {
+        /// Relevance (higher first).
+        score: f64,
+        /// The record.
+        record: Deal,
+    },
+    /// A lead.
+    Lead {
+        /// Relevance (higher first).
+        score: f64,
+        /// The record.
+        record: Lead,
+    },
+    /// A task.
+    Task {
+        /// Relevance (higher first).
+        score: f64,
+        /// The record.
+        record: Task,
+    },
+    /// A support case.
+    Case {
+        /// Relevance (higher first).
+        score: f64,
+        /// The record.
+        record: Case,
+    },
+    /// A project.
+    Project {
+        /// Relevance (higher first).
+        score: f64,
+        /// The record.
+        record: Project,
+    },
 }
 
-/// Searches names, emails, phones and domains; `types` are plural API names.
+/// The hits of one kind, loaded and kept when within the caller's record scope.
+async fn load<O: Object>(
+    app: &App,
+    ctx: &Ctx,
+    hits: &[Hit],
+    kind: &str,
+    reach: Option<&[Uuid]>,
+) -> Result<HashMap<Uuid, O>, AppError> {
+    let ids: Vec<Uuid> = hits
+        .iter()
+        .filter(|h| h.object_type == kind)
+        .map(|h| h.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found = find_many::<O::Table>(&app.db, ctx.workspace_id, &ids).await?;
+    Ok(found
+        .into_iter()
+        .filter(|r| serde_json::to_value(r.fields()).is_ok_and(|f| within(O::SCHEMA, &f, reach)))
+        .map(|r| (r.id(), r))
+        .collect())
+}
+
+/// Searches names, titles, emails, phones and domains; `types` are plural API names.
 pub async fn search(
     app: &App,
     ctx: &Ctx,
@@ -47,48 +128,19 @@ pub async fn search(
     types: &[String],
     limit: u32,
 ) -> Result<Vec<SearchResult>, AppError> {
-    let mut kinds = Vec::new();
-    if types.is_empty() {
-        // Every type the caller may search: contacts only with personal fields visible.
-        if ctx.principal.pii_read() {
-            kinds.push(search::CONTACT);
-        }
-        kinds.push(search::COMPANY);
-    }
-    for t in types {
-        match t.as_str() {
-            "contacts" => kinds.push(search::CONTACT),
-            "companies" => kinds.push(search::COMPANY),
-            other => {
-                return Err(AppError::BadParameter {
-                    parameter: "types",
-                    message: format!("'{other}' is not searchable; use {}", TYPES.join(", ")),
-                });
-            }
-        }
-    }
-    // Only what the caller may read: every searched type is authorised. Contacts are found by
-    // their e-mail addresses and phones too, so a role without personal fields leaves them out
-    // (and is refused when it asks for them).
     let pii = ctx.principal.pii_read();
-    if !pii && types.iter().any(|t| t == "contacts") {
-        return Err(AppError::Forbidden(format!(
-            "the {} role may not search contacts: the search covers personal fields",
-            ctx.principal.role_name()
-        )));
-    }
-    let searched: Vec<&str> = if types.is_empty() {
-        TYPES
-            .iter()
-            .copied()
-            .filter(|t| pii || *t != "contacts")
-            .collect()
-    } else {
-        types.iter().map(String::as_str).collect()
-    };
-    for object in searched {
-        if let Some(name) = TYPES.iter().find(|t| **t == object) {
-            authorize(app, ctx, Action::Read, Resource::Records(name)).await?;
+    for t in types {
+        let Some((_, _, personal)) = SEARCHED.iter().find(|(name, _, _)| name == t) else {
+            return Err(AppError::BadParameter {
+                parameter: "types",
+                message: format!("'{t}' is not searchable; use {}", TYPES.join(", ")),
+            });
+        };
+        if *personal && !pii {
+            return Err(AppError::Forbidden(format!(
+                "the {} role may not search {t}: the search covers personal fields",
+                ctx.principal.role_name()
+            )));
         }
     }
     if q.chars().count() > 200 {
@@ -97,43 +149,65 @@ pub async fn search(
             message: "at most 200 characters".into(),
         });
     }
+    // Asked-for types must each be readable (403 otherwise); without `types`, every type the
+    // caller may read is searched and the others are skipped silently.
+    let mut kinds = Vec::new();
+    for (name, kind, personal) in SEARCHED {
+        let asked = types.iter().any(|t| t == name);
+        if !(asked || types.is_empty()) || (*personal && !pii) {
+            continue;
+        }
+        let allowed =
+            rapport_domain::policy::check(&ctx.principal, Action::Read, Resource::Records(name))
+                .is_ok();
+        if asked && !allowed {
+            authorize(app, ctx, Action::Read, Resource::Records(name)).await?;
+        }
+        if allowed {
+            kinds.push(*kind);
+        }
+    }
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
     let hits = search::query(&app.db, ctx.workspace_id, q, &kinds, limit).await?;
-    let ids = |kind: &str| {
-        hits.iter()
-            .filter(|h| h.object_type == kind)
-            .map(|h| h.id)
-            .collect::<Vec<Uuid>>()
-    };
-    // Records out of the caller's record scope are left out.
     let reach = reach(app, ctx).await?;
-    let visible = |schema, fields: Result<serde_json::Value, serde_json::Error>| {
-        fields.is_ok_and(|f| within(schema, &f, reach.as_deref()))
-    };
-    let mut people =
-        find_many::<ContactRow>(&app.db, ctx.workspace_id, &ids(search::CONTACT)).await?;
-    people.retain(|c| visible(&CONTACTS, serde_json::to_value(&c.fields)));
-    let mut orgs =
-        find_many::<CompanyRow>(&app.db, ctx.workspace_id, &ids(search::COMPANY)).await?;
-    orgs.retain(|c| visible(&COMPANIES, serde_json::to_value(&c.fields)));
+    let r = reach.as_deref();
+    let mut contacts = load::<Contact>(app, ctx, &hits, search::CONTACT, r).await?;
+    let mut companies = load::<Company>(app, ctx, &hits, search::COMPANY, r).await?;
+    let mut deals = load::<Deal>(app, ctx, &hits, search::DEAL, r).await?;
+    let mut leads = load::<Lead>(app, ctx, &hits, search::LEAD, r).await?;
+    let mut tasks = load::<Task>(app, ctx, &hits, search::TASK, r).await?;
+    let mut cases = load::<Case>(app, ctx, &hits, search::CASE, r).await?;
+    let mut projects = load::<Project>(app, ctx, &hits, search::PROJECT, r).await?;
     Ok(hits
         .iter()
-        .filter_map(|h| match h.object_type.as_str() {
-            search::CONTACT => {
-                people
-                    .iter()
-                    .find(|c| c.id.0 == h.id)
-                    .map(|c| SearchResult::Contact {
-                        score: h.score,
-                        record: c.clone(),
-                    })
+        .filter_map(|h| {
+            let score = h.score;
+            match h.object_type.as_str() {
+                search::CONTACT => contacts
+                    .remove(&h.id)
+                    .map(|record| SearchResult::Contact { score, record }),
+                search::COMPANY => companies
+                    .remove(&h.id)
+                    .map(|record| SearchResult::Company { score, record }),
+                search::DEAL => deals
+                    .remove(&h.id)
+                    .map(|record| SearchResult::Deal { score, record }),
+                search::LEAD => leads
+                    .remove(&h.id)
+                    .map(|record| SearchResult::Lead { score, record }),
+                search::TASK => tasks
+                    .remove(&h.id)
+                    .map(|record| SearchResult::Task { score, record }),
+                search::CASE => cases
+                    .remove(&h.id)
+                    .map(|record| SearchResult::Case { score, record }),
+                search::PROJECT => projects
+                    .remove(&h.id)
+                    .map(|record| SearchResult::Project { score, record }),
+                _ => None,
             }
-            _ => orgs
-                .iter()
-                .find(|c| c.id.0 == h.id)
-                .map(|c| SearchResult::Company {
-                    score: h.score,
-                    record: c.clone(),
-                }),
         })
         .collect())
 }

@@ -806,7 +806,7 @@ async fn search_finds_companies_by_name_and_domain_and_types_restrict(b: Backend
     );
     assert_eq!(search_ids(&app, "industries").await, [g]);
     let p = app
-        .get("/api/v1/search?q=acme&types=companies,deals")
+        .get("/api/v1/search?q=acme&types=companies,planets")
         .await
         .problem(400, "invalid-parameter");
     assert_eq!(p["parameter"], "types");

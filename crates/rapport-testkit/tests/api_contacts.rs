@@ -1631,7 +1631,7 @@ async fn search_refuses_unknown_types_and_limits(b: Backend) {
     let app = TestApp::new(b).await;
     app.create_contact(ana()).await;
     let p = app
-        .get("/api/v1/search?q=ana&types=deals")
+        .get("/api/v1/search?q=ana&types=planets")
         .await
         .problem(400, "invalid-parameter");
     assert_eq!(p["parameter"], "types");

@@ -504,6 +504,38 @@ async fn a_stage_that_becomes_won_closes_its_deals_and_rotting_follows_the_pipel
     assert_eq!(get_ok(&app, &at(&fresh)).await["rots_at"], Value::Null);
 }
 
+async fn deals_and_leads_are_found_by_the_global_search(b: Backend) {
+    let app = TestApp::new(b).await;
+    let p = sales(&app).await;
+    let d = deal(&app, &p, json!({"name": "Zeppelin renewal"})).await;
+    let lead = app
+        .post("/api/v1/leads", json!({"last_name": "Zeppelinova"}))
+        .await
+        .json();
+    let hits = get_ok(&app, &format!("/api/v1/search?q={}", enc("zeppelin"))).await;
+    let found: Vec<(String, String)> = hits["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|h| {
+            (
+                h["type"].as_str().expect("type").to_owned(),
+                id_of(&h["record"]),
+            )
+        })
+        .collect();
+    assert!(found.contains(&("deal".to_owned(), id_of(&d))), "{found:?}");
+    assert!(
+        found.contains(&("lead".to_owned(), id_of(&lead))),
+        "{found:?}"
+    );
+    let only = get_ok(&app, "/api/v1/search?q=zeppelin&types=deals").await;
+    assert_eq!(only["data"].as_array().map(Vec::len), Some(1));
+    app.get("/api/v1/search?q=zeppelin&types=planets")
+        .await
+        .problem(400, "invalid-parameter");
+}
+
 /// A UUID as a SQL literal for the backend (SQLite stores them as 16-byte blobs).
 fn uuid_literal(b: Backend, id: &str) -> String {
     match b {
@@ -522,4 +554,5 @@ both_backends!(
     a_stage_with_deals_is_removed_only_by_moving_them,
     a_pipeline_with_deals_cannot_be_deleted,
     a_stage_that_becomes_won_closes_its_deals_and_rotting_follows_the_pipeline,
+    deals_and_leads_are_found_by_the_global_search,
 );
