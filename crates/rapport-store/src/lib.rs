@@ -16,6 +16,7 @@ pub mod deals;
 pub mod documents;
 pub mod error;
 pub mod idempotency;
+pub mod imports;
 pub mod leads;
 pub mod links;
 pub mod list;

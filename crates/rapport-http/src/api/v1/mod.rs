@@ -11,6 +11,7 @@ pub mod companies;
 pub mod contacts;
 pub mod deals;
 pub mod documents;
+pub mod imports;
 pub mod leads;
 pub mod members;
 pub mod mfa;
@@ -49,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(projects::router())
         .merge(projects::milestone_router())
         .merge(documents::router())
+        .merge(imports::router())
         .merge(calendar::router())
         .merge(cases::router())
         .merge(campaigns::router())
