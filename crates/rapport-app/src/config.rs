@@ -485,7 +485,7 @@ impl Config {
             .or_else(|| url.strip_prefix("sqlite:"))
             .map(|rest| rest.split('?').next().unwrap_or(rest))
             .filter(|path| !path.is_empty() && !path.starts_with(':'));
-        let data = sqlite_file
+        sqlite_file
             .and_then(|path| std::path::Path::new(path).parent().map(PathBuf::from))
             .map_or_else(
                 || PathBuf::from("./data"),
@@ -496,8 +496,7 @@ impl Config {
                         p
                     }
                 },
-            );
-        data
+            )
     }
 
     /// The effective configuration as TOML, secrets redacted.

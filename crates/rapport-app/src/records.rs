@@ -396,7 +396,10 @@ pub(crate) async fn patch_in<O: Object>(
 }
 
 /// [`patch_in`], with the audit entry left to the caller under [`Trail::Batch`].
-#[expect(clippy::too_many_arguments, reason = "patch_in's arguments and the trail")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "patch_in's arguments and the trail"
+)]
 pub(crate) async fn patch_with<O: Object>(
     app: &App,
     ctx: &Ctx,
@@ -431,8 +434,7 @@ pub(crate) async fn patch_with<O: Object>(
             O::after_write(app, &mut tx, ctx, Some(&current), &next).await?;
             if trail == Trail::EachRecord {
                 let action = action_name::<O>("update");
-                let changes =
-                    audit::diff(&before, &to_json(next.fields())?, O::SCHEMA.sensitive);
+                let changes = audit::diff(&before, &to_json(next.fields())?, O::SCHEMA.sensitive);
                 let event = Event::on(&action, O::SCHEMA.name, &id)
                     .with(serde_json::json!({ "version": next.version(), "changes": changes }));
                 audit::record(&mut tx, ctx, event).await?;

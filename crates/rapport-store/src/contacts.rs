@@ -336,7 +336,10 @@ pub async fn live_ids_by_email(
             c.clone(),
             Expr::col((c.clone(), Alias::new("workspace_id")))
                 .equals((ch.clone(), Alias::new("workspace_id")))
-                .and(Expr::col((c.clone(), Alias::new("id"))).equals((ch.clone(), Alias::new("contact_id")))),
+                .and(
+                    Expr::col((c.clone(), Alias::new("id")))
+                        .equals((ch.clone(), Alias::new("contact_id"))),
+                ),
         )
         .and_where(Expr::col((ch.clone(), Alias::new("workspace_id"))).eq(ws.0))
         .and_where(Expr::col((ch.clone(), Alias::new("kind"))).eq("email"))

@@ -272,11 +272,7 @@ pub async fn claim(
         .columns([n("workspace_id"), n("id")])
         .from(n(TABLE))
         .and_where(col("status").is_in(["queued", "running"]))
-        .and_where(
-            col("lease_until")
-                .is_null()
-                .or(col("lease_until").lt(now)),
-        )
+        .and_where(col("lease_until").is_null().or(col("lease_until").lt(now)))
         .order_by(n("created_at"), Order::Asc)
         .limit(1)
         .to_owned();
@@ -304,17 +300,24 @@ pub async fn claim(
     Ok(row)
 }
 
-/// Stores a chunk's progress in the chunk's transaction and extends the lease, provided
-/// `owner` still holds it; false when another runner took the job over (the caller rolls the
-/// chunk back). `finish` ends the job with that status.
+/// What follows a saved chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// More chunks: the lease is extended to this time.
+    Continue(DateTime<Utc>),
+    /// The job ends with this status (`completed`, `cancelled`) and its lease is dropped.
+    Finish(&'static str),
+}
+
+/// Stores a chunk's progress in the chunk's transaction, provided `owner` still holds the
+/// lease; false when another runner took the job over (the caller rolls the chunk back).
 pub async fn save_progress(
     tx: &mut Tx,
     ws: WorkspaceId,
     id: Uuid,
     owner: &str,
     p: Progress,
-    lease_until: DateTime<Utc>,
-    finish: Option<&str>,
+    after: After,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let mut q = Query::update();
@@ -331,14 +334,14 @@ pub async fn save_progress(
         .and_where(col("id").eq(id))
         .and_where(col("status").eq("running"))
         .and_where(col("lease_owner").eq(owner));
-    match finish {
-        Some(status) => {
+    match after {
+        After::Finish(status) => {
             q.value(n("status"), status)
                 .value(n("finished_at"), now)
                 .value(n("lease_owner"), Option::<String>::None)
                 .value(n("lease_until"), Option::<DateTime<Utc>>::None);
         }
-        None => {
+        After::Continue(lease_until) => {
             q.value(n("lease_until"), lease_until);
         }
     }

@@ -67,13 +67,18 @@ async fn wait_finished(app: &TestApp, import: &str) -> Value {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("import {import} did not finish: {}", status(app, import).await);
+    panic!(
+        "import {import} did not finish: {}",
+        status(app, import).await
+    );
 }
 
 fn contacts_csv(n: usize) -> String {
     let mut csv = String::from("Email,First,Last,Tags\n");
     for i in 0..n {
-        csv.push_str(&format!("person{i}@example.com,First{i},Last{i},imported;batch\n"));
+        csv.push_str(&format!(
+            "person{i}@example.com,First{i},Last{i},imported;batch\n"
+        ));
     }
     csv
 }
@@ -123,7 +128,10 @@ async fn upload_answers_columns_a_row_count_and_a_preview(b: Backend) {
     // What is not an import.
     let res = upload_raw(&app, "deals", "Name\nx\n").await;
     let p = res.problem(400, "invalid-parameter");
-    assert!(p["detail"].as_str().unwrap_or("").contains("contacts"), "{p}");
+    assert!(
+        p["detail"].as_str().unwrap_or("").contains("contacts"),
+        "{p}"
+    );
     let res = app
         .request(Method::POST, IMPORTS)
         .body(b"Email\n".to_vec())
@@ -143,7 +151,10 @@ async fn a_file_over_the_limit_is_refused_and_nothing_is_kept(b: Backend) {
     let res = upload_raw(&app, "contacts", &contacts_csv(20)).await;
     res.problem(413, "payload-too-large");
     assert_eq!(app.count_rows("imports").await, 0);
-    let dir = app.db.imports_dir().join(app.owner.workspace_id.to_string());
+    let dir = app
+        .db
+        .imports_dir()
+        .join(app.owner.workspace_id.to_string());
     let left = std::fs::read_dir(&dir).map_or(0, Iterator::count);
     assert_eq!(left, 0, "no file left behind in {}", dir.display());
 }
@@ -275,10 +286,17 @@ async fn a_2000_row_import_completes_and_a_second_run_duplicates_nothing(b: Back
         count_where(&app, "audit_log WHERE action = 'contacts.create'").await,
         0
     );
-    let hit = common::filter_ids(&app, "/api/v1/contacts", "email eq \"person1234@example.com\"")
-        .await;
+    let hit = common::filter_ids(
+        &app,
+        "/api/v1/contacts",
+        "email eq \"person1234@example.com\"",
+    )
+    .await;
     assert_eq!(hit.len(), 1);
-    let c = app.get(&format!("/api/v1/contacts/{}", hit[0])).await.json();
+    let c = app
+        .get(&format!("/api/v1/contacts/{}", hit[0]))
+        .await
+        .json();
     assert_eq!(c["first_name"], "First1234");
     assert_eq!(c["tags"], json!(["imported", "batch"]));
 
@@ -312,15 +330,24 @@ async fn an_update_adds_addresses_and_tags_and_never_drops_one(b: Backend) {
     assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.text());
     run_all(&app).await;
     let v = status(&app, &id(&import)).await;
-    assert_eq!((v["created"].clone(), v["updated"].clone()), (json!(0), json!(1)));
-    let after = app.get(&format!("/api/v1/contacts/{}", id(&c))).await.json();
+    assert_eq!(
+        (v["created"].clone(), v["updated"].clone()),
+        (json!(0), json!(1))
+    );
+    let after = app
+        .get(&format!("/api/v1/contacts/{}", id(&c)))
+        .await
+        .json();
     let emails: Vec<&str> = after["emails"]
         .as_array()
         .expect("emails")
         .iter()
         .filter_map(|e| e["address"].as_str())
         .collect();
-    assert_eq!(emails, vec!["ana@example.com", "ana@home.io", "ana@work.io"]);
+    assert_eq!(
+        emails,
+        vec!["ana@example.com", "ana@home.io", "ana@work.io"]
+    );
     assert_eq!(after["emails"][0]["primary"], true);
     assert_eq!(after["title"], "CEO");
     assert_eq!(after["first_name"], "Ana", "an unmapped field stays");
@@ -456,11 +483,23 @@ async fn a_crashed_runners_job_is_resumed_without_duplicates(b: Backend) {
     assert_eq!(v["created"], 1200);
     assert_eq!(v["updated"], 0);
     assert_eq!(app.count_rows("contacts").await, 1200);
-    let hit = common::filter_ids(&app, "/api/v1/contacts", "email eq \"person499@example.com\"")
-        .await;
-    assert_eq!(hit.len(), 1, "the row at the chunk boundary was written once");
-    let hit = common::filter_ids(&app, "/api/v1/contacts", "email eq \"person500@example.com\"")
-        .await;
+    let hit = common::filter_ids(
+        &app,
+        "/api/v1/contacts",
+        "email eq \"person499@example.com\"",
+    )
+    .await;
+    assert_eq!(
+        hit.len(),
+        1,
+        "the row at the chunk boundary was written once"
+    );
+    let hit = common::filter_ids(
+        &app,
+        "/api/v1/contacts",
+        "email eq \"person500@example.com\"",
+    )
+    .await;
     assert_eq!(hit.len(), 1);
 }
 
@@ -486,7 +525,11 @@ async fn companies_are_upserted_by_domain(b: Backend) {
     run_all(&app).await;
     let v = status(&app, &id(&import)).await;
     assert_eq!(
-        (v["created"].clone(), v["updated"].clone(), v["rows_failed"].clone()),
+        (
+            v["created"].clone(),
+            v["updated"].clone(),
+            v["rows_failed"].clone()
+        ),
         (json!(1), json!(1), json!(1)),
         "{v}"
     );

@@ -549,7 +549,10 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         .await
         .json();
     let import_id = import["id"].as_str().expect("import id").to_owned();
-    let import_before = app.get(&format!("/api/v1/imports/{import_id}")).await.text();
+    let import_before = app
+        .get(&format!("/api/v1/imports/{import_id}"))
+        .await
+        .text();
     let project_before = app
         .get(&format!("/api/v1/projects/{project_id}"))
         .await
@@ -759,7 +762,9 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
     );
     // The intruder could neither start nor cancel our import.
     assert_eq!(
-        app.get(&format!("/api/v1/imports/{import_id}")).await.text(),
+        app.get(&format!("/api/v1/imports/{import_id}"))
+            .await
+            .text(),
         import_before
     );
     let ours_now = app.get("/api/v1/contacts").await.json();

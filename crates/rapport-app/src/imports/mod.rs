@@ -98,7 +98,10 @@ impl ImportView {
             object: r.object.clone(),
             status: r.status.clone(),
             columns: serde_json::from_str(&r.columns).unwrap_or_default(),
-            mapping: r.mapping.as_deref().and_then(|m| serde_json::from_str(m).ok()),
+            mapping: r
+                .mapping
+                .as_deref()
+                .and_then(|m| serde_json::from_str(m).ok()),
             size: r.size,
             rows_total: r.rows_total,
             rows_done: r.rows_done,
@@ -157,7 +160,7 @@ pub enum Started {
     /// A dry run's rows (nothing written, the import still `uploaded`).
     DryRun(Vec<DryRow>),
     /// The queued import.
-    Queued(ImportView),
+    Queued(Box<ImportView>),
 }
 
 fn object_name(raw: Option<&str>) -> Result<&'static str, AppError> {
@@ -403,7 +406,11 @@ pub async fn list(
     let rows = store::list(&app.db, ctx.workspace_id, after, limit + 1).await?;
     let more = rows.len() as u64 > limit;
     let page: Vec<&ImportRow> = rows.iter().take(limit as usize).collect();
-    let next = if more { page.last().map(|r| r.id) } else { None };
+    let next = if more {
+        page.last().map(|r| r.id)
+    } else {
+        None
+    };
     Ok((
         page.into_iter()
             .filter(|r| allowed.contains(&r.object.as_str()))
@@ -445,7 +452,10 @@ pub async fn start(app: &App, ctx: &Ctx, id: Uuid, body: Value) -> Result<Starte
     if row.status != "uploaded" {
         return Err(AppError::Conflict {
             code: "import_started",
-            detail: format!("this import is already {}; upload the file again to import it again", row.status),
+            detail: format!(
+                "this import is already {}; upload the file again to import it again",
+                row.status
+            ),
             existing_id: None,
         });
     }
@@ -457,10 +467,20 @@ pub async fn start(app: &App, ctx: &Ctx, id: Uuid, body: Value) -> Result<Starte
         return Ok(Started::DryRun(rows));
     }
     let now = time::now_millis();
-    let stored = serde_json::to_string(&mapping.to_json())
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let stored =
+        serde_json::to_string(&mapping.to_json()).map_err(|e| AppError::Internal(e.to_string()))?;
     let mut tx = app.db.begin().await?;
-    if !store::set_status(&mut tx, ctx.workspace_id, id, &["uploaded"], "queued", Some(&stored), now).await? {
+    if !store::set_status(
+        &mut tx,
+        ctx.workspace_id,
+        id,
+        &["uploaded"],
+        "queued",
+        Some(&stored),
+        now,
+    )
+    .await?
+    {
         return Err(AppError::Conflict {
             code: "import_started",
             detail: "this import was started meanwhile".into(),
@@ -474,7 +494,7 @@ pub async fn start(app: &App, ctx: &Ctx, id: Uuid, body: Value) -> Result<Starte
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    Ok(Started::Queued(ImportView::from_row(&row)))
+    Ok(Started::Queued(Box::new(ImportView::from_row(&row))))
 }
 
 fn parse_mapping<O: Importable>(
@@ -503,7 +523,16 @@ pub async fn cancel(app: &App, ctx: &Ctx, id: Uuid) -> Result<ImportView, AppErr
     let row = load(app, ctx, id).await?;
     let now = time::now_millis();
     let mut tx = app.db.begin().await?;
-    let done = store::set_status(&mut tx, ctx.workspace_id, id, &["uploaded", "queued"], "cancelled", None, now).await?
+    let done = store::set_status(
+        &mut tx,
+        ctx.workspace_id,
+        id,
+        &["uploaded", "queued"],
+        "cancelled",
+        None,
+        now,
+    )
+    .await?
         || store::request_cancel(&mut tx, ctx.workspace_id, id, now).await?;
     if !done {
         return Err(AppError::Conflict {

@@ -221,7 +221,10 @@ impl Importable for Contact {
             }
             None => Ok(vec![problem(
                 "not_found",
-                format!("no company with the domain {} in this workspace", domain.as_str()),
+                format!(
+                    "no company with the domain {} in this workspace",
+                    domain.as_str()
+                ),
             )]),
         }
     }
@@ -349,10 +352,12 @@ impl Importable for Company {
 
 /// The object's record for a write, when it is live (the chunk's transaction).
 pub async fn live<O: Object>(tx: &mut Tx, ctx: &Ctx, id: Uuid) -> Result<Option<O>, AppError> {
-    Ok(match find_for_write::<O::Table>(tx, ctx.workspace_id, id).await? {
-        Some((r, false)) => Some(r),
-        _ => None,
-    })
+    Ok(
+        match find_for_write::<O::Table>(tx, ctx.workspace_id, id).await? {
+            Some((r, false)) => Some(r),
+            _ => None,
+        },
+    )
 }
 
 /// A validated mapping: (column index, column name, target), in file order.
@@ -537,7 +542,10 @@ pub fn read_chunk(path: &Path, offset: u64, max: usize) -> std::io::Result<Chunk
         end: offset,
     };
     while out.rows.len() < max {
-        if !rdr.read_byte_record(&mut record).map_err(std::io::Error::other)? {
+        if !rdr
+            .read_byte_record(&mut record)
+            .map_err(std::io::Error::other)?
+        {
             break;
         }
         out.end = offset + rdr.position().byte();

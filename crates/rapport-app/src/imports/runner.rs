@@ -20,7 +20,7 @@ use rapport_domain::objects::{Company, Contact, merge_patch, time};
 use rapport_domain::policy::{Action, Resource, Scopes};
 use rapport_domain::validation::FieldError;
 use rapport_store::Tx;
-use rapport_store::imports::{self as store, ImportRow, Progress};
+use rapport_store::imports::{self as store, After, ImportRow, Progress};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -152,8 +152,7 @@ async fn ctx_for(app: &App, row: &ImportRow) -> Result<Ctx, Stop> {
             "the member who started this import no longer belongs to the workspace".into(),
         ));
     };
-    let principal =
-        crate::identity::principal_for(app, ws, &member.role, Scopes::all()).await?;
+    let principal = crate::identity::principal_for(app, ws, &member.role, Scopes::all()).await?;
     let ctx = Ctx {
         workspace_id: ws,
         actor: Actor::User {
@@ -315,17 +314,12 @@ async fn run_chunk<O: Importable>(
         errors_bytes,
     };
     let now = time::now_millis();
-    let kept = store::save_progress(
-        &mut tx,
-        ctx.workspace_id,
-        row.id,
-        owner,
-        next,
-        now + lease(app),
-        finish,
-        now,
-    )
-    .await?;
+    let after = match finish {
+        Some(status) => After::Finish(status),
+        None => After::Continue(now + lease(app)),
+    };
+    let kept =
+        store::save_progress(&mut tx, ctx.workspace_id, row.id, owner, next, after, now).await?;
     if !kept {
         // Another runner holds the job now: this chunk's writes are its to redo.
         drop(tx);
@@ -450,8 +444,8 @@ async fn write_row<O: Importable>(
         return Ok((None, Outcome::Retry));
     };
     let patch = O::patch_for(&current, body);
-    let mut doc = serde_json::to_value(current.fields())
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut doc =
+        serde_json::to_value(current.fields()).map_err(|e| AppError::Internal(e.to_string()))?;
     merge_patch::apply(&mut doc, &patch);
     match O::parse(app, doc) {
         Ok(merged) => {
@@ -552,24 +546,25 @@ pub(crate) async fn dry_run<O: Importable>(
     let mut out = Vec::with_capacity(chunk.rows.len());
     for (i, csv_row) in chunk.rows.iter().enumerate() {
         let number = i64::try_from(i).unwrap_or(0) + 2;
-        let (action, body, problems) = match prepare::<O>(app, ctx, &mut tx, csv_row, mapping).await? {
-            Prepared::Refused { body, problems } => ("skip", body, problems),
-            Prepared::Ready {
-                body,
-                draft,
-                existing,
-            } => {
-                let own = existing.unwrap_or_else(Uuid::nil);
-                match O::check(&mut tx, ctx, &draft, own).await {
-                    Ok(()) if existing.is_some() => ("update", body, Vec::new()),
-                    Ok(()) => ("create", body, Vec::new()),
-                    Err(e) => match refused(e, None)? {
-                        (_, Outcome::Failed(problems)) => ("skip", body, problems),
-                        _ => ("skip", body, Vec::new()),
-                    },
+        let (action, body, problems) =
+            match prepare::<O>(app, ctx, &mut tx, csv_row, mapping).await? {
+                Prepared::Refused { body, problems } => ("skip", body, problems),
+                Prepared::Ready {
+                    body,
+                    draft,
+                    existing,
+                } => {
+                    let own = existing.unwrap_or_else(Uuid::nil);
+                    match O::check(&mut tx, ctx, &draft, own).await {
+                        Ok(()) if existing.is_some() => ("update", body, Vec::new()),
+                        Ok(()) => ("create", body, Vec::new()),
+                        Err(e) => match refused(e, None)? {
+                            (_, Outcome::Failed(problems)) => ("skip", body, problems),
+                            _ => ("skip", body, Vec::new()),
+                        },
+                    }
                 }
-            }
-        };
+            };
         out.push(DryRow {
             row: number,
             action,

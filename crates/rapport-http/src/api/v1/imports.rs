@@ -220,12 +220,14 @@ pub async fn list_imports(
     };
     let after = match q.cursor.as_deref() {
         None => None,
-        Some(raw) => Some(Uuid::parse_str(raw).map_err(|_| {
-            rapport_app::AppError::BadParameter {
-                parameter: "cursor",
-                message: "not a cursor from a previous page".into(),
-            }
-        })?),
+        Some(raw) => {
+            Some(
+                Uuid::parse_str(raw).map_err(|_| rapport_app::AppError::BadParameter {
+                    parameter: "cursor",
+                    message: "not a cursor from a previous page".into(),
+                })?,
+            )
+        }
     };
     let (data, next) = imports::list(&s.app, &ctx, after, limit).await?;
     Ok(Json(json!({
@@ -263,8 +265,9 @@ pub async fn start_import(
 ) -> Result<Response, ApiError> {
     let id = ids::parse(&raw)?;
     Ok(match imports::start(&s.app, &ctx, id, body).await? {
-        Started::DryRun(rows) => Json(json!({ "dry_run": true, "rows": to_json(&rows)? }))
-            .into_response(),
+        Started::DryRun(rows) => {
+            Json(json!({ "dry_run": true, "rows": to_json(&rows)? })).into_response()
+        }
         Started::Queued(view) => (StatusCode::ACCEPTED, Json(to_json(&view)?)).into_response(),
     })
 }
@@ -328,9 +331,9 @@ pub async fn import_errors(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"import-{id}-errors.csv\""
-    )) {
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("attachment; filename=\"import-{id}-errors.csv\""))
+    {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(res)
