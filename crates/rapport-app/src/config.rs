@@ -49,8 +49,11 @@ pub struct ImportsConfig {
     /// Largest CSV file accepted (413 beyond); streamed to disk, not bounded by
     /// `server.max_body_bytes`.
     pub max_bytes: u64,
-    /// Rows written per transaction; progress is saved after each.
+    /// Rows written per transaction at most; progress is saved after each.
     pub chunk_rows: usize,
+    /// A chunk ends early once it has run this long, so the transaction (on SQLite, the one
+    /// write lock every other write waits for) stays short.
+    pub chunk_millis: u64,
     /// How long a runner holds a job without saving progress before another may take it over.
     pub lease_seconds: u64,
     /// How often an idle runner looks for queued imports.
@@ -63,6 +66,7 @@ impl Default for ImportsConfig {
             dir: None,
             max_bytes: 1024 * 1024 * 1024,
             chunk_rows: 500,
+            chunk_millis: 1000,
             lease_seconds: 60,
             poll_ms: 1000,
         }
@@ -808,6 +812,7 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
         ("imports.lease_seconds", c.imports.lease_seconds),
         ("imports.poll_ms", c.imports.poll_ms),
         ("imports.chunk_rows", c.imports.chunk_rows as u64),
+        ("imports.chunk_millis", c.imports.chunk_millis),
     ] {
         if v == 0 {
             bad(key, "must be greater than 0".into());

@@ -17,6 +17,9 @@ use tokio_util::sync::CancellationToken;
 
 const IMPORTS: &str = "/api/v1/imports";
 
+/// A time budget no chunk reaches, for tests that count chunks of exactly 500 rows.
+const WHOLE_CHUNKS: u64 = 3_600_000;
+
 async fn upload_raw(app: &TestApp, object: &str, csv: &str) -> TestResponse {
     app.request(Method::POST, &format!("{IMPORTS}?object={object}"))
         .header("content-type", "text/csv")
@@ -261,7 +264,11 @@ async fn an_unknown_mapping_target_is_refused_with_its_pointer(b: Backend) {
 }
 
 async fn a_2000_row_import_completes_and_a_second_run_duplicates_nothing(b: Backend) {
-    let app = TestApp::with_config(b, |c| c.imports.poll_ms = 20).await;
+    let app = TestApp::with_config(b, |c| {
+        c.imports.poll_ms = 20;
+        c.imports.chunk_millis = WHOLE_CHUNKS;
+    })
+    .await;
     let _runner = app.start_import_runner();
     let csv = contacts_csv(2000);
     let first = upload(&app, "contacts", &csv).await;
@@ -316,14 +323,17 @@ async fn an_update_adds_addresses_and_tags_and_never_drops_one(b: Backend) {
     let app = TestApp::new(b).await;
     let c = app
         .create_contact(json!({ "first_name": "Ana", "emails": [
-            {"address": "ana@example.com"}, {"address": "ana@home.io"}], "tags": ["vip"] }))
+            {"address": "ana@example.com"}, {"address": "ana@home.io"}], "tags": ["vip"],
+            "phones": [{"number": "+33612345678", "label": "mobile"}] }))
         .await;
-    let csv = "Email,Work email,Title,Tags\nana@home.io,ana@work.io,CEO,beta\n";
+    let csv = "Email,Work email,Title,Tags,Phone\n\
+               ANA@home.io,ana@work.io,CEO,beta,+33 6 12 34 56 78; +33 1 23 45 67 89\n";
     let import = upload(&app, "contacts", csv).await;
     let res = start(
         &app,
         &id(&import),
-        json!({ "Email": "emails", "Work email": "emails", "Title": "title", "Tags": "tags" }),
+        json!({ "Email": "emails", "Work email": "emails", "Title": "title", "Tags": "tags",
+                "Phone": "phones" }),
         false,
     )
     .await;
@@ -352,6 +362,11 @@ async fn an_update_adds_addresses_and_tags_and_never_drops_one(b: Backend) {
     assert_eq!(after["title"], "CEO");
     assert_eq!(after["first_name"], "Ana", "an unmapped field stays");
     assert_eq!(after["tags"], json!(["vip", "beta"]));
+    assert_eq!(
+        after["phones"],
+        json!([{"number": "+33612345678", "label": "mobile"}, {"number": "+33123456789", "label": null}]),
+        "the same number written another way is not added twice"
+    );
     assert_eq!(app.count_rows("contacts").await, 1);
 }
 
@@ -406,7 +421,7 @@ async fn bad_rows_are_skipped_and_reported_by_row_number(b: Backend) {
 }
 
 async fn cancel_stops_an_import_before_or_between_chunks(b: Backend) {
-    let app = TestApp::new(b).await;
+    let app = TestApp::with_config(b, |c| c.imports.chunk_millis = WHOLE_CHUNKS).await;
     // Not started yet: cancelled at once, and it cannot start any more.
     let waiting = upload(&app, "contacts", &contacts_csv(3)).await;
     let res = app
@@ -436,19 +451,20 @@ async fn cancel_stops_an_import_before_or_between_chunks(b: Backend) {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     assert_eq!(res.json()["cancel_requested"], true);
-    // The runner holding it goes on (a lease that ran out lets another take it over).
+    // Its runner is gone (the lease ran out): the next one to take it writes nothing more.
     app.execute("UPDATE imports SET lease_until = '2000-01-01T00:00:00+00:00'")
         .await;
     run_all(&app).await;
     let v = status(&app, &id(&running)).await;
     assert_eq!(v["status"], "cancelled", "{v}");
-    assert_eq!(v["rows_done"], 1000);
-    assert_eq!(app.count_rows("contacts").await, 1000);
+    assert_eq!(v["cancel_requested"], false);
+    assert_eq!(v["rows_done"], 500);
+    assert_eq!(app.count_rows("contacts").await, 500);
     assert!(v["finished_at"].is_string());
 }
 
 async fn a_crashed_runners_job_is_resumed_without_duplicates(b: Backend) {
-    let app = TestApp::new(b).await;
+    let app = TestApp::with_config(b, |c| c.imports.chunk_millis = WHOLE_CHUNKS).await;
     let import = upload(&app, "contacts", &contacts_csv(1200)).await;
     let res = start(&app, &id(&import), contact_mapping(), false).await;
     assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.text());
@@ -501,6 +517,33 @@ async fn a_crashed_runners_job_is_resumed_without_duplicates(b: Backend) {
     )
     .await;
     assert_eq!(hit.len(), 1);
+}
+
+async fn a_chunk_cut_short_by_its_time_budget_resumes_at_the_next_row(b: Backend) {
+    // A budget of 1 ms: each transaction takes a row or so, then saves where it stopped.
+    let app = TestApp::with_config(b, |c| c.imports.chunk_millis = 1).await;
+    let mut csv = contacts_csv(40);
+    csv.push_str("not-an-email,Bad,Row,\n");
+    let import = upload(&app, "contacts", &csv).await;
+    let res = start(&app, &id(&import), contact_mapping(), false).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.text());
+    run_all(&app).await;
+    let v = status(&app, &id(&import)).await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["rows_done"], 41);
+    assert_eq!(v["created"], 40);
+    assert_eq!(v["rows_failed"], 1);
+    assert_eq!(app.count_rows("contacts").await, 40);
+    assert!(
+        count_where(&app, "audit_log WHERE action = 'contacts.import'").await > 1,
+        "several chunks"
+    );
+    let report = app
+        .get(&format!("{IMPORTS}/{}/errors", id(&import)))
+        .await
+        .text();
+    assert_eq!(report.lines().count(), 2, "{report}");
+    assert!(report.contains("\n42,Email,"), "{report}");
 }
 
 async fn companies_are_upserted_by_domain(b: Backend) {
@@ -631,6 +674,7 @@ both_backends!(
     bad_rows_are_skipped_and_reported_by_row_number,
     cancel_stops_an_import_before_or_between_chunks,
     a_crashed_runners_job_is_resumed_without_duplicates,
+    a_chunk_cut_short_by_its_time_budget_resumes_at_the_next_row,
     companies_are_upserted_by_domain,
     another_workspaces_import_is_not_found,
     members_may_not_import,

@@ -58,9 +58,10 @@ pub trait Importable: Object {
         draft: &Self::Draft,
     ) -> impl Future<Output = Result<Result<Option<Uuid>, FieldError>, AppError>> + Send;
 
-    /// The merge patch a matching record receives; the default is the row's body as it is.
-    fn patch_for(existing: &Self, body: Value) -> Value {
-        let _ = existing;
+    /// The merge patch a matching record receives, from the row's body and its parsed draft;
+    /// the default is the body as it is.
+    fn patch_for(existing: &Self, body: Value, draft: &Self::Draft) -> Value {
+        let _ = (existing, draft);
         body
     }
 }
@@ -263,11 +264,20 @@ impl Importable for Contact {
         Ok(Ok(found))
     }
 
-    fn patch_for(existing: &Contact, mut body: Value) -> Value {
-        let Ok(current) = serde_json::to_value(existing.fields()) else {
+    fn patch_for(existing: &Contact, mut body: Value, draft: &ContactDraft) -> Value {
+        let (Ok(current), Ok(parsed)) = (
+            serde_json::to_value(existing.fields()),
+            serde_json::to_value(draft),
+        ) else {
             return body;
         };
         if let Some(m) = body.as_object_mut() {
+            // Compared in their parsed form (`06 12 34 56 78` is `+33612345678`).
+            for key in ["emails", "phones"] {
+                if let Some(v) = m.get_mut(key) {
+                    *v = parsed[key].clone();
+                }
+            }
             if let Some(v) = m.get_mut("emails") {
                 union_by(&current["emails"], v, "address", str::to_lowercase);
             }
@@ -335,7 +345,7 @@ impl Importable for Company {
             .map(|c| c.id.0)))
     }
 
-    fn patch_for(existing: &Company, mut body: Value) -> Value {
+    fn patch_for(existing: &Company, mut body: Value, _draft: &CompanyDraft) -> Value {
         if let (Some(m), Ok(current)) = (
             body.as_object_mut(),
             serde_json::to_value(existing.fields()),
@@ -493,6 +503,8 @@ pub struct CsvRow {
     pub cells: Vec<String>,
     /// Whether every cell was valid UTF-8.
     pub is_utf8: bool,
+    /// Where the row after this one starts in the file.
+    pub end: u64,
 }
 
 /// Rows read from a byte offset, and the offset after the last one.
@@ -523,7 +535,11 @@ fn cells(record: &csv::ByteRecord) -> CsvRow {
             }
         })
         .collect();
-    CsvRow { cells, is_utf8 }
+    CsvRow {
+        cells,
+        is_utf8,
+        end: 0,
+    }
 }
 
 fn is_blank(record: &csv::ByteRecord) -> bool {
@@ -550,7 +566,9 @@ pub fn read_chunk(path: &Path, offset: u64, max: usize) -> std::io::Result<Chunk
         }
         out.end = offset + rdr.position().byte();
         if !is_blank(&record) {
-            out.rows.push(cells(&record));
+            let mut row = cells(&record);
+            row.end = out.end;
+            out.rows.push(row);
         }
     }
     Ok(out)

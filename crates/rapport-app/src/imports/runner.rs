@@ -186,6 +186,23 @@ async fn run_job<O: Importable>(
     max_chunks: Option<usize>,
     stop: &CancellationToken,
 ) -> Result<(), Stop> {
+    if row.cancel_requested_at.is_some() {
+        // Cancelled while its last runner held it: stop before writing anything more.
+        let mut tx = app.db.begin().await?;
+        let now = time::now_millis();
+        store::set_status(
+            &mut tx,
+            WorkspaceId(row.workspace_id),
+            row.id,
+            &["running"],
+            "cancelled",
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(());
+    }
     let ctx = ctx_for(app, row).await?;
     let columns: Vec<String> = serde_json::from_str(&row.columns)
         .map_err(|e| Stop::Fail(format!("stored columns unreadable: {e}")))?;
@@ -236,20 +253,27 @@ async fn run_chunk<O: Importable>(
         .await
         .map_err(|e| AppError::Internal(format!("import read: {e}")))?
         .map_err(|e| Stop::Fail(format!("the file cannot be read any more: {e}")))?;
-    let at_end = chunk.rows.len() < size;
     let reach = records::reach(app, ctx).await?;
+    let budget = Duration::from_millis(app.config.imports.chunk_millis);
     let mut failed: BTreeMap<usize, Vec<FieldError>> = BTreeMap::new();
     let mut tries = 0;
-    let (mut tx, created, updated, unchanged) = 'chunk: loop {
+    let (mut tx, created, updated, unchanged, cut) = 'chunk: loop {
         tries += 1;
         if tries > chunk.rows.len() + 3 {
             return Err(Stop::Error(AppError::Unavailable(
                 "an import chunk keeps being interrupted by other writes".into(),
             )));
         }
+        let began = std::time::Instant::now();
         let mut tx = Some(app.db.begin().await?);
         let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+        // How many rows this transaction covers: all, unless the time budget ends it first.
+        let mut cut = chunk.rows.len();
         for (i, csv_row) in chunk.rows.iter().enumerate() {
+            if i > 0 && began.elapsed() >= budget {
+                cut = i;
+                break;
+            }
             if failed.contains_key(&i) {
                 continue;
             }
@@ -274,12 +298,19 @@ async fn run_chunk<O: Importable>(
             }
         }
         match tx {
-            Some(tx) => break (tx, created, updated, unchanged),
+            Some(tx) => break (tx, created, updated, unchanged, cut),
             None => continue,
         }
     };
+    // Rows past the cut are read again by the next chunk, their problems with them.
+    failed.retain(|i, _| *i < cut);
+    let at_end = cut == chunk.rows.len() && chunk.rows.len() < size;
+    let end = match cut.checked_sub(1).and_then(|last| chunk.rows.get(last)) {
+        Some(last) if cut < chunk.rows.len() => last.end,
+        _ => chunk.end,
+    };
     let errors_bytes = append_errors(app, ctx, row.id, progress, mapping, &failed).await?;
-    let rows = i64::try_from(chunk.rows.len()).unwrap_or(i64::MAX);
+    let rows = i64::try_from(cut).unwrap_or(i64::MAX);
     let failed_n = i64::try_from(failed.len()).unwrap_or(i64::MAX);
     if rows > 0 {
         let action = format!("{}.import", O::SCHEMA.name);
@@ -310,7 +341,7 @@ async fn run_chunk<O: Importable>(
         created: progress.created + created,
         updated: progress.updated + updated,
         unchanged: progress.unchanged + unchanged,
-        byte_offset: i64::try_from(chunk.end).unwrap_or(i64::MAX),
+        byte_offset: i64::try_from(end).unwrap_or(i64::MAX),
         errors_bytes,
     };
     let now = time::now_millis();
@@ -443,7 +474,7 @@ async fn write_row<O: Importable>(
     let Some(current) = rows::live::<O>(&mut tx, ctx, id).await? else {
         return Ok((None, Outcome::Retry));
     };
-    let patch = O::patch_for(&current, body);
+    let patch = O::patch_for(&current, body, &draft);
     let mut doc =
         serde_json::to_value(current.fields()).map_err(|e| AppError::Internal(e.to_string()))?;
     merge_patch::apply(&mut doc, &patch);
