@@ -33,6 +33,44 @@ pub struct Config {
     pub cases: CasesConfig,
     /// Files attached to records.
     pub documents: DocumentsConfig,
+    /// CSV imports.
+    pub imports: ImportsConfig,
+}
+
+/// `[imports]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportsConfig {
+    /// Where uploaded CSV files and their error reports are kept
+    /// (`<dir>/<workspace>/<id>.csv`). Default: `imports` beside the SQLite database file, or
+    /// `./data/imports` on PostgreSQL. Several instances sharing one PostgreSQL database need
+    /// this to be one shared folder (any instance may run any import).
+    pub dir: Option<PathBuf>,
+    /// Largest CSV file accepted (413 beyond); streamed to disk, not bounded by
+    /// `server.max_body_bytes`.
+    pub max_bytes: u64,
+    /// Rows written per transaction at most; progress is saved after each.
+    pub chunk_rows: usize,
+    /// A chunk ends early once it has run this long, so the transaction (on SQLite, the one
+    /// write lock every other write waits for) stays short.
+    pub chunk_millis: u64,
+    /// How long a runner holds a job without saving progress before another may take it over.
+    pub lease_seconds: u64,
+    /// How often an idle runner looks for queued imports.
+    pub poll_ms: u64,
+}
+
+impl Default for ImportsConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            max_bytes: 1024 * 1024 * 1024,
+            chunk_rows: 500,
+            chunk_millis: 1000,
+            lease_seconds: 60,
+            poll_ms: 1000,
+        }
+    }
 }
 
 /// `[documents]`.
@@ -431,13 +469,27 @@ impl Config {
         if let Some(dir) = &self.documents.dir {
             return dir.clone();
         }
+        self.data_dir().join("documents")
+    }
+
+    /// The folder CSV imports are kept in: `imports.dir`, else `imports` beside the SQLite
+    /// database file, else `./data/imports`.
+    pub fn imports_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.imports.dir {
+            return dir.clone();
+        }
+        self.data_dir().join("imports")
+    }
+
+    /// The data folder: the SQLite database file's folder, else `./data`.
+    fn data_dir(&self) -> PathBuf {
         let url = &self.database.url.0;
         let sqlite_file = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .map(|rest| rest.split('?').next().unwrap_or(rest))
             .filter(|path| !path.is_empty() && !path.starts_with(':'));
-        let data = sqlite_file
+        sqlite_file
             .and_then(|path| std::path::Path::new(path).parent().map(PathBuf::from))
             .map_or_else(
                 || PathBuf::from("./data"),
@@ -448,8 +500,7 @@ impl Config {
                         p
                     }
                 },
-            );
-        data.join("documents")
+            )
     }
 
     /// The effective configuration as TOML, secrets redacted.
@@ -510,6 +561,7 @@ const SECTIONS: &[&str] = &[
     "auth",
     "cases",
     "documents",
+    "imports",
 ];
 
 /// Loads and validates the configuration; on failure, every problem found.
@@ -699,6 +751,7 @@ fn check_keys(tree: &Value, problems: &mut Vec<Problem>) {
                 "auth" => probe::<AuthConfig>(&base, key, value),
                 "cases" => probe::<CasesConfig>(&base, key, value),
                 "documents" => probe::<DocumentsConfig>(&base, key, value),
+                "imports" => probe::<ImportsConfig>(&base, key, value),
                 _ => probe::<CrmConfig>(&base, key, value),
             };
             if let Err(message) = result {
@@ -753,6 +806,17 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
     }
     if c.documents.max_bytes == 0 {
         bad("documents.max_bytes", "must be greater than 0".into());
+    }
+    for (key, v) in [
+        ("imports.max_bytes", c.imports.max_bytes),
+        ("imports.lease_seconds", c.imports.lease_seconds),
+        ("imports.poll_ms", c.imports.poll_ms),
+        ("imports.chunk_rows", c.imports.chunk_rows as u64),
+        ("imports.chunk_millis", c.imports.chunk_millis),
+    ] {
+        if v == 0 {
+            bad(key, "must be greater than 0".into());
+        }
     }
     if c.server.max_body_bytes < 1024 {
         bad("server.max_body_bytes", "must be at least 1024".into());

@@ -21,6 +21,7 @@ pub mod error;
 pub mod exports;
 pub mod health;
 pub mod identity;
+pub mod imports;
 pub mod leads;
 pub mod lists;
 pub mod merges;

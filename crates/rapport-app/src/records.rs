@@ -149,7 +149,7 @@ pub(crate) fn within(schema: &ObjectSchema, fields: &Value, reach: Option<&[Uuid
 }
 
 /// Refuses a write that touches personal fields the caller's role may not see.
-fn check_personal<O: Object>(ctx: &Ctx, body: &Value) -> Result<(), AppError> {
+pub(crate) fn check_personal<O: Object>(ctx: &Ctx, body: &Value) -> Result<(), AppError> {
     if ctx.principal.pii_read() {
         return Ok(());
     }
@@ -237,8 +237,29 @@ pub async fn create<O: Object>(app: &App, ctx: &Ctx, body: Value) -> Result<O, A
 pub(crate) async fn create_in<O: Object>(
     app: &App,
     ctx: &Ctx,
+    tx: Tx,
+    body: Value,
+) -> Result<(Tx, O), AppError> {
+    create_with::<O>(app, ctx, tx, body, Trail::EachRecord).await
+}
+
+/// Which audit entries a write leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trail {
+    /// One entry per record written (every interactive write).
+    EachRecord,
+    /// None here: the caller records one entry for its whole batch (an import's chunk), so a
+    /// million-row import does not write a million entries.
+    Batch,
+}
+
+/// [`create_in`], with the audit entry left to the caller under [`Trail::Batch`].
+pub(crate) async fn create_with<O: Object>(
+    app: &App,
+    ctx: &Ctx,
     mut tx: Tx,
     mut body: Value,
+    trail: Trail,
 ) -> Result<(Tx, O), AppError> {
     check_personal::<O>(ctx, &body)?;
     if let (Some(owners), Some(me), Some(map), Some(key)) = (
@@ -268,6 +289,9 @@ pub(crate) async fn create_in<O: Object>(
         return Err(O::explain(app, ctx, e, record.fields()).await);
     }
     O::after_write(app, &mut tx, ctx, None, &record).await?;
+    if trail == Trail::Batch {
+        return Ok((tx, record));
+    }
     let action = action_name::<O>("create");
     let fields = audit::snapshot(&to_json(record.fields())?, O::SCHEMA.sensitive);
     let event = Event::on(&action, O::SCHEMA.name, &record.id())
@@ -382,11 +406,29 @@ pub(crate) enum Patched<O> {
 pub(crate) async fn patch_in<O: Object>(
     app: &App,
     ctx: &Ctx,
+    tx: Tx,
+    id: Uuid,
+    patch: &Value,
+    if_match: Option<i64>,
+    reach: Option<&[Uuid]>,
+) -> Result<Patched<O>, AppError> {
+    patch_with::<O>(app, ctx, tx, id, patch, if_match, reach, Trail::EachRecord).await
+}
+
+/// [`patch_in`], with the audit entry left to the caller under [`Trail::Batch`].
+#[expect(
+    clippy::too_many_arguments,
+    reason = "patch_in's arguments and the trail"
+)]
+pub(crate) async fn patch_with<O: Object>(
+    app: &App,
+    ctx: &Ctx,
     mut tx: Tx,
     id: Uuid,
     patch: &Value,
     if_match: Option<i64>,
     reach: Option<&[Uuid]>,
+    trail: Trail,
 ) -> Result<Patched<O>, AppError> {
     let current = live_for_write::<O>(&mut tx, ctx, id, if_match, reach).await?;
     let before = to_json(current.fields())?;
@@ -410,11 +452,13 @@ pub(crate) async fn patch_in<O: Object>(
     match records::update::<O::Table>(&mut tx, ctx.workspace_id, &next, expected).await {
         Ok(()) => {
             O::after_write(app, &mut tx, ctx, Some(&current), &next).await?;
-            let action = action_name::<O>("update");
-            let changes = audit::diff(&before, &to_json(next.fields())?, O::SCHEMA.sensitive);
-            let event = Event::on(&action, O::SCHEMA.name, &id)
-                .with(serde_json::json!({ "version": next.version(), "changes": changes }));
-            audit::record(&mut tx, ctx, event).await?;
+            if trail == Trail::EachRecord {
+                let action = action_name::<O>("update");
+                let changes = audit::diff(&before, &to_json(next.fields())?, O::SCHEMA.sensitive);
+                let event = Event::on(&action, O::SCHEMA.name, &id)
+                    .with(serde_json::json!({ "version": next.version(), "changes": changes }));
+                audit::record(&mut tx, ctx, event).await?;
+            }
             Ok(Patched::Done {
                 tx,
                 before: current,

@@ -51,7 +51,7 @@ kinds! {
     CONFLICT = "conflict", 409, "Conflict", "The change conflicts with another record; `existing_id` names it when there is one.";
     IDEMPOTENCY_IN_FLIGHT = "idempotency-key-in-flight", 409, "Request with this Idempotency-Key still in progress", "Wait for the first request with this key to finish, then retry: you will receive its response.";
     PRECONDITION_FAILED = "precondition-failed", 412, "Precondition failed", "If-Match names a version that is no longer current. Fetch the record again, re-apply your change, and send the new ETag.";
-    PAYLOAD_TOO_LARGE = "payload-too-large", 413, "Payload too large", "The request body is larger than the server accepts (server.max_body_bytes; for document uploads, documents.max_bytes).";
+    PAYLOAD_TOO_LARGE = "payload-too-large", 413, "Payload too large", "The request body is larger than the server accepts (server.max_body_bytes; for document uploads, documents.max_bytes; for CSV imports, imports.max_bytes).";
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type", 415, "Unsupported media type", "Send JSON bodies with `Content-Type: application/json` (PATCH also accepts application/merge-patch+json).";
     VALIDATION_FAILED = "validation-failed", 422, "Validation failed", "One or more fields are invalid. `errors` lists every one with a JSON pointer, a code and a message.";
     IDEMPOTENCY_KEY_REUSED = "idempotency-key-reused", 422, "Idempotency-Key reused with a different request", "An Idempotency-Key identifies one request: use a new key for a different body or address.";

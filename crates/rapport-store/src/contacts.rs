@@ -352,3 +352,35 @@ pub async fn find_live_by_email(
     let row: Option<ContactIdRow> = tx.fetch_optional(&q).await?;
     Ok(row.map(|r| r.contact_id))
 }
+
+/// The live contacts holding the email address `normalized` (any of their addresses, not only
+/// the primary one), inside a write transaction: an import's natural key.
+pub async fn live_ids_by_email(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    normalized: &str,
+) -> Result<Vec<Uuid>, StoreError> {
+    let ch = Alias::new("ch");
+    let c = Alias::new("c");
+    let q = Query::select()
+        .column((c.clone(), Alias::new("id")))
+        .from_as(Alias::new("contact_channels"), ch.clone())
+        .join_as(
+            sea_query::JoinType::InnerJoin,
+            Alias::new(TABLE),
+            c.clone(),
+            Expr::col((c.clone(), Alias::new("workspace_id")))
+                .equals((ch.clone(), Alias::new("workspace_id")))
+                .and(
+                    Expr::col((c.clone(), Alias::new("id")))
+                        .equals((ch.clone(), Alias::new("contact_id"))),
+                ),
+        )
+        .and_where(Expr::col((ch.clone(), Alias::new("workspace_id"))).eq(ws.0))
+        .and_where(Expr::col((ch.clone(), Alias::new("kind"))).eq("email"))
+        .and_where(Expr::col((ch, Alias::new("value"))).eq(normalized))
+        .and_where(Expr::col((c, Alias::new("deleted_at"))).is_null())
+        .to_owned();
+    let rows: Vec<(Uuid,)> = tx.fetch_all(&q).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

@@ -18,6 +18,7 @@ pub mod documents;
 pub mod error;
 pub mod external_ids;
 pub mod idempotency;
+pub mod imports;
 pub mod leads;
 pub mod links;
 pub mod list;

@@ -47,6 +47,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 16, "0016_documents", "documents"),
     step!("sqlite", 17, "0017_merge", "merge"),
     step!("sqlite", 18, "0018_tags", "tags"),
+    step!("sqlite", 19, "0019_imports", "imports"),
     step!("sqlite", 20, "0020_external_ids", "external_ids"),
     step!("sqlite", 21, "0021_associations", "associations"),
 ];
@@ -69,6 +70,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 16, "0016_documents", "documents"),
     step!("postgres", 17, "0017_merge", "merge"),
     step!("postgres", 18, "0018_tags", "tags"),
+    step!("postgres", 19, "0019_imports", "imports"),
     step!("postgres", 20, "0020_external_ids", "external_ids"),
     step!("postgres", 21, "0021_associations", "associations"),
 ];

@@ -115,6 +115,11 @@ impl TestDb {
     pub fn documents_dir(&self) -> PathBuf {
         self._dir.path().join("documents")
     }
+
+    /// Where the test app keeps CSV imports (inside the test's temporary folder).
+    pub fn imports_dir(&self) -> PathBuf {
+        self._dir.path().join("imports")
+    }
 }
 
 impl Drop for TestDb {
@@ -152,6 +157,16 @@ pub fn test_config(url: &str) -> Config {
     c.database.auto_migrate = Some(true);
     c.database.max_connections = 4;
     c
+}
+
+/// Keeps an in-process import runner going; dropping it stops the runner.
+#[derive(Debug)]
+pub struct RunnerGuard(tokio_util::sync::CancellationToken);
+
+impl Drop for RunnerGuard {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
 }
 
 /// A user made for a test: their ids and an API token with every scope their role allows.
@@ -206,6 +221,7 @@ impl TestApp {
         let mut config = test_config(&db.url);
         // Document files go to the test's own folder, on either backend.
         config.documents.dir = Some(db.documents_dir());
+        config.imports.dir = Some(db.imports_dir());
         change(&mut config);
         let app = App::connect(config).await.expect("connect");
         app.prepare().await.expect("prepare");
@@ -228,6 +244,16 @@ impl TestApp {
                 token: "rpt_none".into(),
             },
         }
+    }
+
+    /// Starts the import runner in-process, as `serve` does; it stops when the guard drops.
+    pub fn start_import_runner(&self) -> RunnerGuard {
+        let stop = tokio_util::sync::CancellationToken::new();
+        tokio::spawn(rapport_app::imports::runner::run(
+            self.app.clone(),
+            stop.clone(),
+        ));
+        RunnerGuard(stop)
     }
 
     /// Another user in the test workspace with `role`, and their all-scope token.

@@ -129,6 +129,12 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("post", "/api/v1/documents/{id}/restore", AtLeast(Member)),
     ("post", "/api/v1/documents/search", AtLeast(Viewer)),
     ("get", "/api/v1/documents/{id}/content", AtLeast(Viewer)),
+    ("get", "/api/v1/imports", AtLeast(Manager)),
+    ("post", "/api/v1/imports", AtLeast(Manager)),
+    ("get", "/api/v1/imports/{id}", AtLeast(Manager)),
+    ("post", "/api/v1/imports/{id}/start", AtLeast(Manager)),
+    ("post", "/api/v1/imports/{id}/cancel", AtLeast(Manager)),
+    ("get", "/api/v1/imports/{id}/errors", AtLeast(Manager)),
     // A member's own feed token, like their API tokens.
     ("post", "/api/v1/calendar/token", AtLeast(Viewer)),
     ("delete", "/api/v1/calendar/token", AtLeast(Viewer)),
@@ -418,6 +424,7 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         ("post", "/api/v1/projects") => json!({ "name": "Matrix project" }),
         ("patch", "/api/v1/projects/{id}") => json!({ "name": "Changed" }),
         ("patch", "/api/v1/documents/{id}") => json!({ "name": "changed.txt" }),
+        ("post", "/api/v1/imports/{id}/start") => json!({ "mapping": { "Email": "emails" } }),
         ("patch", _) if path.starts_with("/api/v1/members") => json!({ "role": "viewer" }),
         ("patch", "/api/v1/settings") => json!({ "require_mfa": false }),
         ("patch", "/api/v1/auth/passkeys/{id}") => json!({ "name": "renamed" }),
@@ -698,6 +705,17 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         .await
         .json();
     let document_id = document["id"].as_str().expect("document id").to_owned();
+    let import = app
+        .request(Method::POST, "/api/v1/imports?object=contacts")
+        .body(b"Email\nana@example.com\n".to_vec())
+        .send()
+        .await
+        .json();
+    let import_id = import["id"].as_str().expect("import id").to_owned();
+    let import_before = app
+        .get(&format!("/api/v1/imports/{import_id}"))
+        .await
+        .text();
     let project_before = app
         .get(&format!("/api/v1/projects/{project_id}"))
         .await
@@ -732,6 +750,7 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         milestone_id.clone(),
         document_id.clone(),
         OUR_TAG.to_owned(),
+        import_id.clone(),
     ];
     let tasks_before = app.get(&format!("/api/v1/tasks/{task_id}")).await.text();
     let appointment_before = app
@@ -779,6 +798,8 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             project_id.as_str()
         } else if template.starts_with("/api/v1/documents") {
             document_id.as_str()
+        } else if template.starts_with("/api/v1/imports") {
+            import_id.as_str()
         } else {
             contact_id.as_str()
         };
@@ -907,6 +928,13 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             .await
             .text(),
         document_before
+    );
+    // The intruder could neither start nor cancel our import.
+    assert_eq!(
+        app.get(&format!("/api/v1/imports/{import_id}"))
+            .await
+            .text(),
+        import_before
     );
     let ours_now = app.get("/api/v1/contacts").await.json();
     assert_eq!(ours_now["data"].as_array().map(Vec::len), Some(1));

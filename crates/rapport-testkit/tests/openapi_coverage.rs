@@ -47,6 +47,11 @@ const EXPECTED_PATHS: &[&str] = &[
     "/api/v1/documents/{id}/restore",
     "/api/v1/documents/search",
     "/api/v1/documents/{id}/content",
+    "/api/v1/imports",
+    "/api/v1/imports/{id}",
+    "/api/v1/imports/{id}/start",
+    "/api/v1/imports/{id}/cancel",
+    "/api/v1/imports/{id}/errors",
     "/api/v1/calendar/token",
     "/calendar/{feed}",
     "/api/v1/cases",
@@ -196,6 +201,9 @@ const WITH_BODY: &[(&str, &str)] = &[
     ("post", "/api/v1/contacts/{id}/merge"),
     ("post", "/api/v1/companies/{id}/merge"),
     ("patch", "/api/v1/tags/{name}"),
+    // The raw CSV file, not JSON.
+    ("post", "/api/v1/imports"),
+    ("post", "/api/v1/imports/{id}/start"),
 ];
 
 /// Routes that serve the documentation itself (not part of the API they document) and the

@@ -72,7 +72,7 @@ async fn migrations_go_down_and_up_again(b: Backend) {
     assert_eq!(
         migrate::up(&db, None).await.expect("up"),
         vec![
-            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21
         ]
     );
     assert_eq!(

@@ -54,11 +54,14 @@ fn replay(stored: StoredResponse) -> Response {
     res
 }
 
-/// Whether a request streams its body to its handler (a document upload): the middleware
-/// cannot buffer such a body, so the handler applies `Idempotency-Key` itself with [`gate`] and
-/// [`finish`], hashing the body as it streams to disk.
+/// Whether a request streams its body to its handler (a document upload, a CSV import): the
+/// middleware cannot buffer such a body, so a document upload applies `Idempotency-Key` itself
+/// with [`gate`] and [`finish`], hashing the body as it streams to disk (an import upload does
+/// not: see `api::v1::imports`).
 pub fn streams_body(method: &Method, path: &str) -> bool {
-    method == Method::POST && path == crate::api::v1::documents::UPLOAD_PATH
+    method == Method::POST
+        && (path == crate::api::v1::documents::UPLOAD_PATH
+            || path == crate::api::v1::imports::UPLOAD_PATH)
 }
 
 /// The answer to an unacceptable `Idempotency-Key`.

@@ -40,6 +40,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let router = rapport_http::build(state);
     let stop = CancellationToken::new();
     let maintenance = tokio::spawn(maintain(app.clone(), stop.clone()));
+    // Imports run in every instance; the lease on each job keeps two from running one.
+    let imports = tokio::spawn(rapport_app::imports::runner::run(app.clone(), stop.clone()));
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -70,6 +72,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     stop.cancel();
     let _ = maintenance.await;
+    // The runner finishes its chunk in flight and gives its job's lease back.
+    let _ = imports.await;
     app.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod deals;
 pub mod documents;
 pub mod duplicates;
+pub mod imports;
 pub mod leads;
 pub mod members;
 pub mod mfa;
@@ -58,6 +59,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(projects::router())
         .merge(projects::milestone_router())
         .merge(documents::router())
+        .merge(imports::router())
         .merge(calendar::router())
         .merge(cases::router())
         .merge(campaigns::router())
