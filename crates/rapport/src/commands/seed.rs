@@ -207,16 +207,6 @@ fn contact(
     })
 }
 
-fn bar(len: u64, what: &str) -> ProgressBar {
-    let bar = ProgressBar::new(len);
-    let style =
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style.progress_chars("=> "));
-    bar.set_message(what.to_owned());
-    bar
-}
-
 /// A pipeline template: name, rotting days, currency, amount range (whole units), and stages
 /// as (name, probability, kind) in board order.
 struct PipelineTemplate {
@@ -390,7 +380,7 @@ fn pipeline(i: u64) -> (PipelineDraft, &'static PipelineTemplate) {
 }
 
 fn seeded_pipeline(p: &Pipeline, template: &'static PipelineTemplate) -> Option<SeededPipeline> {
-    let of = |kind: &str| p.fields.stages.iter().filter(move |s| s.kind == kind);
+    let of = |kind: &'static str| p.fields.stages.iter().filter(move |s| s.kind == kind);
     Some(SeededPipeline {
         id: p.id,
         template,
@@ -1083,7 +1073,8 @@ mod tests {
             updated_at: now,
             version: 1,
         };
-        let pipelines: Vec<SeededPipeline> = seeded_pipeline(&stored, template).into_iter().collect();
+        let pipelines: Vec<SeededPipeline> =
+            seeded_pipeline(&stored, template).into_iter().collect();
         let companies = vec![(CompanyId::new(), "acme.com".to_owned())];
         let draw = |seed| {
             let mut rng = StdRng::seed_from_u64(seed);
