@@ -19,38 +19,21 @@ OUT=bench/out
 DB="$OUT/bench-$CONTACTS.db"
 mkdir -p "$OUT"
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --locked -p rapport -p rapport-bench-hello
-BIN=target/release/rapport
+source bench/lib.sh
+bench_build
 
 if [ ! -f "$DB" ]; then
   echo "seeding $COMPANIES companies and $CONTACTS contacts into $DB"
   start=$(date +%s)
-  RAPPORT_DATABASE__URL="sqlite://$DB" "$BIN" seed --companies "$COMPANIES" --contacts "$CONTACTS" --batch 5000 --seed 42 --workspace Bench
+  # Only companies and contacts: the other objects have their own benchmark, bench/objects.sh.
+  RAPPORT_DATABASE__URL="sqlite://$DB" "$BIN" seed --companies "$COMPANIES" --contacts "$CONTACTS" \
+    --pipelines 0 --deals 0 --activities 0 --tasks 0 --cases 0 --leads 0 --batch 5000 --seed 42 --workspace Bench
   echo "seed took $(( $(date +%s) - start )) s" | tee "$OUT/seed-$CONTACTS.txt"
 fi
 
-# Every request is authenticated, as in production: an owner of the seeded workspace and an
-# all-scope API token (created once per database, the password never used).
 export RAPPORT_DATABASE__URL="sqlite://$DB"
-if [ ! -f "$OUT/token-$CONTACTS.txt" ]; then
-  head -c 32 /dev/urandom | base64 >"$OUT/password.txt"
-  "$BIN" user create --email bench@example.com --password-file "$OUT/password.txt" --workspace Bench --role owner
-  "$BIN" token create --email bench@example.com --workspace Bench --scopes read,write,admin --name bench >"$OUT/token-$CONTACTS.txt"
-fi
-TOKEN=$(cat "$OUT/token-$CONTACTS.txt")
-export TOKEN
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-RAPPORT_DATABASE__URL="sqlite://$DB" RAPPORT_SERVER__LISTEN="127.0.0.1:$PORT" RAPPORT_LOG__LEVEL=warn \
-  "$BIN" serve >"$OUT/server.log" 2>&1 &
-pids+=($!)
-target/release/rapport-bench-hello "127.0.0.1:$HELLO_PORT" &
-pids+=($!)
-for _ in $(seq 1 100); do curl -fsS "127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fsS "127.0.0.1:$PORT/readyz" >/dev/null
+bench_token "$DB" "$CONTACTS"
+bench_serve "$DB"
 
 # Sample ids, emails and name prefixes from the data, for the Lua scripts.
 python3 - "$PORT" "$OUT" <<'PY'
@@ -73,23 +56,7 @@ for name, items in (("ids", ids), ("emails", emails), ("names", names)):
     with open(f"{out}/{name}.txt", "w") as f: f.write("\n".join(items) + "\n")
 PY
 
-cat >"$OUT/random.lua" <<'LUA'
--- Picks a random line of a file for each request: SAMPLE=ids|emails|names, TEMPLATE with %s.
-local function lines(path)
-  local t = {}
-  for l in io.lines(path) do if #l > 0 then t[#t + 1] = l end end
-  return t
-end
-local values = lines(os.getenv("SAMPLE_FILE"))
-local template = os.getenv("TEMPLATE")
-local function urlencode(s)
-  return (s:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
-request = function()
-  local v = values[math.random(#values)]
-  return wrk.format("GET", string.format(template, urlencode(v)))
-end
-LUA
+bench_lua
 cat >"$OUT/create.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -101,23 +68,6 @@ request = function()
 end
 LUA
 
-results=()
-measure() { # name url [lua] [sample] [template]
-  local name=$1 url=$2 lua=${3:-} sample=${4:-} template=${5:-}
-  local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN")
-  [ -n "$lua" ] && args+=(-s "$lua")
-  local text
-  text=$(SAMPLE_FILE="$OUT/$sample.txt" TEMPLATE="$template" wrk "${args[@]}" "$url")
-  echo "$text" >"$OUT/wrk-$name.txt"
-  local rps p50 p99 non2xx
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$text")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$text")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$text")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$text")
-  results+=("| $name | ${rps:-?} | ${p50:-?} | ${p99:-?} | ${non2xx:-0} |")
-  echo "$name: $rps req/s, p50 $p50, p99 $p99, non-2xx ${non2xx:-0}"
-}
-
 base="http://127.0.0.1:$PORT"
 measure "hello-world (ceiling)" "http://127.0.0.1:$HELLO_PORT/"
 measure "get by id" "$base" "$OUT/random.lua" ids "/api/v1/contacts/%s"
@@ -127,16 +77,4 @@ measure "filter by lifecycle_stage" "$base/api/v1/contacts?limit=50&filter=lifec
 measure "search (3-letter prefix)" "$base" "$OUT/random.lua" names "/api/v1/search?q=%s&limit=20"
 measure "create" "$base/api/v1/contacts" "$OUT/create.lua"
 
-{
-  echo
-  echo "## $(date -u +%Y-%m-%d) — $(git rev-parse --short HEAD)"
-  echo
-  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); wrk and the server share the cores."
-  echo "Data: SQLite, $CONTACTS contacts, $COMPANIES companies ($(du -h "$DB" | cut -f1) on disk). $(cat "$OUT/seed-$CONTACTS.txt" 2>/dev/null || true)"
-  echo "Load: wrk, $THREADS threads, $CONNECTIONS connections, ${DURATION} s per scenario, release build."
-  echo
-  echo "| scenario | requests/s | p50 | p99 | non-2xx |"
-  echo "| --- | --- | --- | --- | --- |"
-  printf '%s\n' "${results[@]}"
-} >>bench/RESULTS.md
-echo "results appended to bench/RESULTS.md"
+bench_report "" "SQLite, $CONTACTS contacts, $COMPANIES companies ($(du -h "$DB" | cut -f1) on disk). $(cat "$OUT/seed-$CONTACTS.txt" 2>/dev/null || true)"

@@ -2,6 +2,7 @@
 //! optimistic versions), soft delete, restore, list. Each object adds only its hooks: how a body
 //! becomes a draft, what to check against other records, how to explain a refused write.
 
+use chrono::{DateTime, Utc};
 use rapport_domain::filter::Op;
 use rapport_domain::objects::{Record, merge_patch, time};
 use rapport_domain::policy::{Action, RecordScope, Resource};
@@ -306,19 +307,67 @@ pub async fn create_many<O: Object>(
     ctx: &Ctx,
     drafts: Vec<O::Draft>,
 ) -> Result<Vec<O>, AppError> {
-    allow::<O>(app, ctx, Action::Create).await?;
     let now = time::now_millis();
+    let items = drafts
+        .into_iter()
+        .map(|draft| Backdated {
+            draft,
+            at: now,
+            changes: Vec::new(),
+        })
+        .collect();
+    create_many_as_of::<O>(app, ctx, items).await
+}
+
+/// A record as it was created at some past time, with the changes it went through since:
+/// what [`create_many_as_of`] writes.
+#[derive(Debug, Clone)]
+pub struct Backdated<D> {
+    /// The fields it was created with.
+    pub draft: D,
+    /// When it was created.
+    pub at: DateTime<Utc>,
+    /// Later versions of its fields and when each was written, oldest first.
+    pub changes: Vec<(D, DateTime<Utc>)>,
+}
+
+/// Creates many records in one transaction as if each had been created at its own time and
+/// changed as its history says (`rapport seed` fills a year of deals this way); all or nothing.
+///
+/// Every version goes through the same checks, `settle` and `after_write` as a create or an
+/// update made at that time, so derived fields and side rows (a deal's `closed_at` and stage
+/// history) are those the history would have left; only the last version is stored, and the
+/// batch leaves one audit entry, as [`create_many`] does.
+pub async fn create_many_as_of<O: Object>(
+    app: &App,
+    ctx: &Ctx,
+    items: Vec<Backdated<O::Draft>>,
+) -> Result<Vec<O>, AppError> {
+    allow::<O>(app, ctx, Action::Create).await?;
     let mut tx = app.db.begin().await?;
-    let mut out = Vec::with_capacity(drafts.len());
-    for draft in drafts {
-        let mut record = O::create(draft, now);
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let mut record = O::create(item.draft, time::truncate_millis(item.at));
         O::check(&mut tx, ctx, record.fields(), record.id()).await?;
         O::settle(app, &mut tx, ctx, None, &mut record).await?;
+        // Each (before, after) pair of the history, replayed through the hooks once stored.
+        let mut steps: Vec<(O, O)> = Vec::with_capacity(item.changes.len());
+        let first = record.clone();
+        for (draft, at) in item.changes {
+            O::check(&mut tx, ctx, &draft, record.id()).await?;
+            let mut next = record.clone().revised(draft, time::truncate_millis(at));
+            O::settle(app, &mut tx, ctx, Some(&record), &mut next).await?;
+            steps.push((record, next.clone()));
+            record = next;
+        }
         if let Err(e) = records::insert::<O::Table>(&mut tx, ctx.workspace_id, &record).await {
             drop(tx);
             return Err(O::explain(app, ctx, e, record.fields()).await);
         }
-        O::after_write(app, &mut tx, ctx, None, &record).await?;
+        O::after_write(app, &mut tx, ctx, None, &first).await?;
+        for (before, after) in &steps {
+            O::after_write(app, &mut tx, ctx, Some(before), after).await?;
+        }
         out.push(record);
     }
     // One entry for the batch: a million-row import must not write a million diffs.

@@ -33,14 +33,33 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
-    /// Fill the database with realistic synthetic companies and contacts.
+    /// Fill the database with a realistic synthetic CRM: companies, contacts, pipelines, deals,
+    /// activities, tasks, cases and leads (counts left out follow --contacts).
     Seed {
-        /// How many companies.
-        #[arg(long, default_value_t = 100)]
-        companies: u64,
+        /// How many companies [default: contacts / 10].
+        #[arg(long)]
+        companies: Option<u64>,
         /// How many contacts.
         #[arg(long, default_value_t = 1000)]
         contacts: u64,
+        /// How many pipelines [default: 3].
+        #[arg(long)]
+        pipelines: Option<u64>,
+        /// How many deals [default: contacts / 5].
+        #[arg(long)]
+        deals: Option<u64>,
+        /// How many activities [default: contacts × 2].
+        #[arg(long)]
+        activities: Option<u64>,
+        /// How many tasks [default: contacts × 3 / 10].
+        #[arg(long)]
+        tasks: Option<u64>,
+        /// How many cases [default: contacts / 20].
+        #[arg(long)]
+        cases: Option<u64>,
+        /// How many leads [default: contacts / 10].
+        #[arg(long)]
+        leads: Option<u64>,
         /// Records per transaction.
         #[arg(long, default_value_t = 2000)]
         batch: u64,

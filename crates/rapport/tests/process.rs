@@ -571,6 +571,213 @@ async fn seed_writes_companies_and_contacts_that_the_api_lists() {
     );
 }
 
+/// GETs `path` and returns its JSON, failing on any other status than 200.
+async fn get_json(http: &reqwest::Client, server: &Server, path: &str) -> Value {
+    let res = http.get(server.url(path)).send().await.expect("get");
+    let status = res.status();
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+fn timestamp(v: &Value) -> chrono::DateTime<chrono::Utc> {
+    v.as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| panic!("not a timestamp: {v}"))
+}
+
+async fn seed_fills_every_object_with_a_past(b: Backend) {
+    let db = TestDb::new(b).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let env = [
+        ("RAPPORT_DATABASE__URL", db.url.as_str()),
+        ("RAPPORT_DATABASE__AUTO_MIGRATE", "true"),
+    ];
+    let out = run(
+        &[
+            "seed",
+            "--contacts",
+            "200",
+            "--companies",
+            "20",
+            "--pipelines",
+            "3",
+            "--deals",
+            "60",
+            "--activities",
+            "300",
+            "--tasks",
+            "40",
+            "--cases",
+            "20",
+            "--leads",
+            "30",
+            "--batch",
+            "25",
+            "--seed",
+            "7",
+            "--workspace",
+            "Test",
+        ],
+        &env,
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("rows/s"), "the seed reports its pace: {err}");
+    let token = provision(&db.url, dir.path());
+    let server = Server::start(&db.url, dir.path());
+    let http = client_as(&token);
+    for (object, expected) in [
+        ("companies", 20),
+        ("contacts", 200),
+        ("pipelines", 3),
+        ("deals", 60),
+        ("activities", 300),
+        ("tasks", 40),
+        ("cases", 20),
+        ("leads", 30),
+    ] {
+        let v = get_json(
+            &http,
+            &server,
+            &format!("/api/v1/{object}?include_total=true"),
+        )
+        .await;
+        assert_eq!(v["total"], expected, "{object}");
+    }
+    let now = chrono::Utc::now();
+
+    // Deals: open, won and lost; closed ones closed over the last year, after they were
+    // created, with a stage history that ends when they closed.
+    let mut closed = Vec::new();
+    for kind in ["open", "won", "lost"] {
+        let v = get_json(
+            &http,
+            &server,
+            &format!("/api/v1/deals?limit=100&filter=stage_kind%20eq%20%22{kind}%22"),
+        )
+        .await;
+        let data = v["data"].as_array().expect("data");
+        assert!(!data.is_empty(), "some {kind} deals");
+        if kind != "open" {
+            closed.extend(data.iter().cloned());
+        }
+    }
+    let closed_at: Vec<_> = closed.iter().map(|d| timestamp(&d["closed_at"])).collect();
+    assert!(
+        closed_at
+            .iter()
+            .all(|t| *t <= now && now - *t <= chrono::Duration::days(366)),
+        "closed within the last year: {closed_at:?}"
+    );
+    assert!(
+        closed_at
+            .iter()
+            .any(|t| now - *t > chrono::Duration::days(120))
+            && closed_at
+                .iter()
+                .any(|t| now - *t < chrono::Duration::days(120)),
+        "spread over the year, not all at seeding time: {closed_at:?}"
+    );
+    let deal = &closed[0];
+    assert!(timestamp(&deal["created_at"]) < timestamp(&deal["closed_at"]));
+    let id = deal["id"].as_str().expect("id");
+    let history = get_json(&http, &server, &format!("/api/v1/deals/{id}/stage-history")).await;
+    let moves = history["data"].as_array().expect("moves");
+    assert!(
+        moves.len() >= 2,
+        "created in a first stage, then moved: {history}"
+    );
+    assert_eq!(
+        timestamp(&moves[0]["moved_at"]),
+        timestamp(&deal["created_at"])
+    );
+    assert_eq!(
+        moves.last().map(|m| timestamp(&m["moved_at"])),
+        Some(timestamp(&deal["closed_at"]))
+    );
+    assert_eq!(
+        moves.last().map(|m| &m["to_stage_id"]),
+        Some(&deal["stage_id"])
+    );
+
+    // Activities reached deals (their last activity), and happened in the last 18 months.
+    let v = get_json(
+        &http,
+        &server,
+        "/api/v1/deals?limit=1&include_total=true&filter=last_activity_at%20is_null%20false",
+    )
+    .await;
+    assert!(v["total"].as_i64().is_some_and(|n| n > 0), "{v}");
+    let v = get_json(
+        &http,
+        &server,
+        "/api/v1/activities?limit=100&sort=created_at",
+    )
+    .await;
+    let oldest = timestamp(&v["data"][0]["occurred_at"]);
+    assert!(
+        now - oldest <= chrono::Duration::days(549) && now - oldest > chrono::Duration::days(90)
+    );
+
+    // Done tasks were completed after they were created; resolved cases have a resolution.
+    let v = get_json(
+        &http,
+        &server,
+        "/api/v1/tasks?limit=1&filter=status%20eq%20%22done%22",
+    )
+    .await;
+    let task = &v["data"][0];
+    assert!(
+        timestamp(&task["completed_at"]) >= timestamp(&task["created_at"]),
+        "{task}"
+    );
+    let v = get_json(
+        &http,
+        &server,
+        "/api/v1/cases?limit=1&filter=status%20eq%20%22resolved%22",
+    )
+    .await;
+    let case = &v["data"][0];
+    assert!(
+        timestamp(&case["resolved_at"]) > timestamp(&case["created_at"]),
+        "{case}"
+    );
+
+    // The reports have something to show.
+    let v = get_json(
+        &http,
+        &server,
+        "/api/v1/reports/won-lost?period=last_90_days",
+    )
+    .await;
+    let in_report =
+        v["won"]["count"].as_i64().unwrap_or(-1) + v["lost"]["count"].as_i64().unwrap_or(-1);
+    assert!(
+        (0..=i64::try_from(closed.len()).expect("count")).contains(&in_report),
+        "{v}"
+    );
+    let v = get_json(
+        &http,
+        &server,
+        "/api/v1/reports/activities?period=last_30_days",
+    )
+    .await;
+    assert!(v["count"].as_i64().is_some_and(|n| n > 0), "{v}");
+    let pipeline = deal["pipeline_id"].as_str().expect("pipeline");
+    let v = get_json(
+        &http,
+        &server,
+        &format!("/api/v1/reports/pipeline?pipeline_id={pipeline}"),
+    )
+    .await;
+    assert!(v.is_object(), "{v}");
+}
+
+both_backends!(seed_fills_every_object_with_a_past);
+
 #[test]
 fn version_names_the_commit() {
     let out = run(&["version"], &[], Path::new("."));

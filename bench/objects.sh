@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Object benchmark: deals, timelines and reports on SQLite, seeded by `rapport seed` with every
+# object in proportion to the contacts (per 1,000,000 contacts: 100,000 companies, 3 pipelines,
+# 200,000 deals, 2,000,000 activities, 300,000 tasks, 50,000 cases, 100,000 leads). Appends a
+# dated section to bench/RESULTS.md, with the seed's rows/s per object.
+#
+#   bench/objects.sh                   # 1,000,000 contacts, 64 connections, 15 s per scenario
+#   CONTACTS=100000 DURATION=10 bench/objects.sh
+#
+# Shares its helpers with bench/load.sh (bench/lib.sh). Only loopback addresses are used; every
+# wrk run is bounded by DURATION.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONTACTS=${CONTACTS:-1000000}
+CONNECTIONS=${CONNECTIONS:-64}
+DURATION=${DURATION:-15}
+THREADS=${THREADS:-2}
+BATCH=${BATCH:-5000}
+PORT=${PORT:-18080}
+HELLO_PORT=${HELLO_PORT:-18099}
+OUT=bench/out
+KEY="objects-$CONTACTS"
+DB="$OUT/bench-$KEY.db"
+mkdir -p "$OUT"
+
+source bench/lib.sh
+bench_build
+
+if [ ! -f "$DB" ]; then
+  echo "seeding every object for $CONTACTS contacts into $DB"
+  start=$(date +%s)
+  RAPPORT_DATABASE__URL="sqlite://$DB" "$BIN" seed --contacts "$CONTACTS" --batch "$BATCH" --seed 42 \
+    --workspace Bench 2>&1 | tr '\r' '\n' | grep -E 'rows/s|seeded' | tee "$OUT/seed-$KEY.log"
+  echo "seed took $(( $(date +%s) - start )) s" | tee "$OUT/seed-$KEY.txt"
+fi
+
+export RAPPORT_DATABASE__URL="sqlite://$DB"
+bench_token "$DB" "$KEY"
+bench_serve "$DB"
+
+# Sample open stage ids (from the pipelines) and contact ids, for the Lua script.
+python3 - "$PORT" "$OUT" <<'PY'
+import json, os, sys, urllib.request
+port, out = sys.argv[1], sys.argv[2]
+auth = {"Authorization": "Bearer " + os.environ["TOKEN"]}
+def get(path):
+    return json.load(urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=auth)))
+pipelines = get("/api/v1/pipelines?limit=100")["data"]
+stages = [s["id"] for p in pipelines for s in p["stages"] if s["kind"] == "open"]
+# The pipeline report covers one pipeline: the largest (Sales, seeded first).
+with open(f"{out}/pipeline.txt", "w") as f: f.write(min(pipelines, key=lambda p: p["created_at"] + p["name"])["id"])
+ids, cursor = [], None
+for _ in range(10):
+    url = "/api/v1/contacts?limit=200&fields=id&sort=-updated_at"
+    if cursor: url += f"&cursor={cursor}"
+    page = get(url)
+    ids += [c["id"] for c in page["data"]]
+    cursor = page["next_cursor"]
+    if not cursor: break
+for name, items in (("stages", stages), ("contact-ids", ids)):
+    with open(f"{out}/{name}.txt", "w") as f: f.write("\n".join(items) + "\n")
+PY
+bench_lua
+
+base="http://127.0.0.1:$PORT"
+measure "hello-world (ceiling)" "http://127.0.0.1:$HELLO_PORT/"
+measure "deals of a stage by board_rank" "$base" "$OUT/random.lua" stages \
+  '/api/v1/deals?limit=50&sort=board_rank&filter=stage_id%%20eq%%20%%22%s%%22'
+measure "deals with amount > 100,000" "$base/api/v1/deals?limit=50&filter=amount.amount%20gt%20100000"
+measure "contact timeline" "$base" "$OUT/random.lua" contact-ids '/api/v1/contacts/%s/timeline'
+measure "report: pipeline (Sales)" "$base/api/v1/reports/pipeline?pipeline_id=$(cat "$OUT/pipeline.txt")"
+measure "report: won-lost last_quarter" "$base/api/v1/reports/won-lost?period=last_quarter"
+measure "report: activities last_30_days" "$base/api/v1/reports/activities?period=last_30_days"
+
+rows=$(awk '/rows\/s/ {printf "%s%s %s %s %s", sep, $1, $2, $6, $7; sep="; "}' "$OUT/seed-$KEY.log" 2>/dev/null || true)
+bench_report " — objects (bench/objects.sh)" \
+  "SQLite, $CONTACTS contacts with every object in proportion ($(du -h "$DB" | cut -f1) on disk). $(cat "$OUT/seed-$KEY.txt" 2>/dev/null || true), batches of $BATCH: ${rows:-rates not recorded}."
