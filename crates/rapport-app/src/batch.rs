@@ -154,26 +154,17 @@ fn external_id(item: &mut Value, pointer: &str) -> Result<Option<String>, AppErr
     }
 }
 
-/// Prefixes every pointer of an item's validation problem with the item's place in the batch.
+/// Places an item's problem under the item's place in the batch (`/create/3/...`).
 fn at(pointer: &str, e: AppError) -> AppError {
-    match e {
-        AppError::Validation(errors) => AppError::Validation(
-            errors
-                .into_iter()
-                .map(|mut f| {
-                    f.pointer = if f.pointer == "/" {
-                        pointer.to_owned()
-                    } else if f.pointer.starts_with(pointer) {
-                        f.pointer
-                    } else {
-                        format!("{pointer}{}", f.pointer)
-                    };
-                    f
-                })
-                .collect(),
-        ),
-        other => other,
-    }
+    e.repoint(|p| {
+        if p == "/" {
+            pointer.to_owned()
+        } else if p.starts_with(pointer) {
+            p.to_owned()
+        } else {
+            format!("{pointer}{p}")
+        }
+    })
 }
 
 async fn upsert<O: Object>(

@@ -57,9 +57,9 @@ impl Object for Contact {
             .filter_map(|e| e.get("address").and_then(Value::as_str))
             .filter_map(|a| EmailAddress::parse(a).ok());
         for a in addresses {
-            if let Some(id) =
-                store::find_live_by_email(tx, ctx.workspace_id, &a.normalized()).await?
-            {
+            // Several contacts sharing an address: the oldest, as imports choose.
+            let hits = store::live_ids_by_email(tx, ctx.workspace_id, &a.normalized()).await?;
+            if let Some(id) = hits.into_iter().min() {
                 return Ok(Some(id));
             }
         }

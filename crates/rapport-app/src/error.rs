@@ -115,3 +115,22 @@ impl From<rapport_domain::filter::FilterError> for AppError {
         }
     }
 }
+
+impl AppError {
+    /// Rewrites the pointer of every field problem (a nested create's problems placed under
+    /// the request field that carried it); other errors pass through.
+    pub fn repoint(self, f: impl Fn(&str) -> String) -> AppError {
+        match self {
+            AppError::Validation(errors) => AppError::Validation(
+                errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.pointer = f(&e.pointer);
+                        e
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+}

@@ -96,22 +96,6 @@ fn already_converted(lead: &Lead) -> AppError {
     }
 }
 
-/// Puts `/prefix` in front of every pointer of a validation error from a nested create.
-fn under(prefix: &str, e: AppError) -> AppError {
-    match e {
-        AppError::Validation(errors) => AppError::Validation(
-            errors
-                .into_iter()
-                .map(|mut f| {
-                    f.pointer = format!("{prefix}{}", f.pointer);
-                    f
-                })
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
 fn put(map: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
     if let Some(v) = value {
         map.insert(key.to_owned(), v.into());
@@ -184,7 +168,7 @@ pub async fn convert(
             }
             let (t, c) = records::create_in::<Company>(app, ctx, tx, body)
                 .await
-                .map_err(|e| under("/company", e))?;
+                .map_err(|e| e.repoint(|p| format!("/company{p}")))?;
             tx = t;
             Some(c.id)
         }
@@ -197,7 +181,7 @@ pub async fn convert(
             let body = contact_body(&lead, company);
             let (t, c) = records::create_in::<Contact>(app, ctx, tx, body)
                 .await
-                .map_err(|e| under("/contact", e))?;
+                .map_err(|e| e.repoint(|p| format!("/contact{p}")))?;
             tx = t;
             c.id
         }
@@ -219,7 +203,7 @@ pub async fn convert(
             }
             let (t, d) = records::create_in::<Deal>(app, ctx, tx, Value::Object(fields))
                 .await
-                .map_err(|e| under("/deal", e))?;
+                .map_err(|e| e.repoint(|p| format!("/deal{p}")))?;
             tx = t;
             Some(d.id)
         }

@@ -356,25 +356,14 @@ fn other_problem(code: &str, message: impl Into<String>) -> AppError {
 
 /// A problem of the merged fields points at the choice that brought the value in.
 fn under_fields(e: AppError) -> AppError {
-    match e {
-        AppError::Validation(errors) => AppError::Validation(
-            errors
-                .into_iter()
-                .map(|mut f| {
-                    let field = f
-                        .pointer
-                        .trim_start_matches('/')
-                        .split('/')
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
-                    f.pointer = format!("/fields/{field}");
-                    f
-                })
-                .collect(),
-        ),
-        other => other,
-    }
+    e.repoint(|p| {
+        let field = p
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        format!("/fields/{field}")
+    })
 }
 
 /// The record merged into the survivor: live, within the caller's reach, not the survivor.

@@ -319,42 +319,8 @@ async fn write_channels(tx: &mut Tx, ws: WorkspaceId, c: &Contact) -> Result<(),
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct ContactIdRow {
-    contact_id: Uuid,
-}
-
-/// The live contact holding this (normalised) email address, inside a write transaction: the
-/// natural key batch upserts match on.
-pub async fn find_live_by_email(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    email: &str,
-) -> Result<Option<Uuid>, StoreError> {
-    let q = Query::select()
-        .column((Alias::new("ch"), Alias::new("contact_id")))
-        .from_as(Alias::new("contact_channels"), Alias::new("ch"))
-        .inner_join(
-            Alias::new("contacts"),
-            Expr::col((Alias::new("contacts"), Alias::new("workspace_id")))
-                .equals((Alias::new("ch"), Alias::new("workspace_id")))
-                .and(
-                    Expr::col((Alias::new("contacts"), Alias::new("id")))
-                        .equals((Alias::new("ch"), Alias::new("contact_id"))),
-                ),
-        )
-        .and_where(Expr::col((Alias::new("ch"), Alias::new("workspace_id"))).eq(ws.0))
-        .and_where(Expr::col((Alias::new("ch"), Alias::new("kind"))).eq("email"))
-        .and_where(Expr::col((Alias::new("ch"), Alias::new("value"))).eq(email))
-        .and_where(Expr::col((Alias::new("contacts"), Alias::new("deleted_at"))).is_null())
-        .limit(1)
-        .to_owned();
-    let row: Option<ContactIdRow> = tx.fetch_optional(&q).await?;
-    Ok(row.map(|r| r.contact_id))
-}
-
 /// The live contacts holding the email address `normalized` (any of their addresses, not only
-/// the primary one), inside a write transaction: an import's natural key.
+/// the primary one), inside a write transaction: the natural key imports and batch upserts match on.
 pub async fn live_ids_by_email(
     tx: &mut Tx,
     ws: WorkspaceId,
