@@ -3,10 +3,13 @@
 //! deep. Both ends must be records the caller may read; changing an association needs the right
 //! to update the record it is made from, and is audited on it (so it shows on its timeline).
 
+use std::collections::HashMap;
+
 use rapport_domain::objects::{Case, Company, Contact, Deal, Lead, Pipeline, Project, time};
 use rapport_domain::policy::{Action, Resource};
 use rapport_domain::validation::FieldError;
 use rapport_store::associations::{self as store, Association, End};
+use rapport_store::records::find_many;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -62,6 +65,65 @@ pub async fn record_json(app: &App, ctx: &Ctx, object: &str, id: Uuid) -> Result
         "pipelines" => read::<Pipeline>(app, ctx, id).await,
         _ => Err(AppError::NotFound),
     }
+}
+
+/// Of `ids`, the records of `object` the caller may read, as they may see them: one query per
+/// object, not one per record.
+async fn readable_many<O: Object>(
+    app: &App,
+    ctx: &Ctx,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Value>, AppError> {
+    // A filter, not a gate: a role that may not read the object sees none of its records.
+    if ids.is_empty()
+        || rapport_domain::policy::check(
+            &ctx.principal,
+            Action::Read,
+            Resource::Records(O::SCHEMA.name),
+        )
+        .is_err()
+    {
+        return Ok(HashMap::new());
+    }
+    let reach = records::reach(app, ctx).await?;
+    let mut out = HashMap::new();
+    for r in find_many::<O::Table>(&app.db, ctx.workspace_id, ids).await? {
+        let fields =
+            serde_json::to_value(r.fields()).map_err(|e| AppError::Internal(e.to_string()))?;
+        if records::within(O::SCHEMA, &fields, reach.as_deref()) {
+            out.insert(r.id(), visible(ctx, &r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The readable records among associations, keyed by (object, id).
+async fn readable(
+    app: &App,
+    ctx: &Ctx,
+    found: &[Association],
+) -> Result<HashMap<(String, Uuid), Value>, AppError> {
+    let mut out = HashMap::new();
+    for object in ASSOCIABLE {
+        let ids: Vec<Uuid> = found
+            .iter()
+            .filter(|a| a.to_type == *object)
+            .map(|a| a.to_id)
+            .collect();
+        let got = match *object {
+            "contacts" => readable_many::<Contact>(app, ctx, &ids).await?,
+            "companies" => readable_many::<Company>(app, ctx, &ids).await?,
+            "deals" => readable_many::<Deal>(app, ctx, &ids).await?,
+            "leads" => readable_many::<Lead>(app, ctx, &ids).await?,
+            "cases" => readable_many::<Case>(app, ctx, &ids).await?,
+            _ => readable_many::<Project>(app, ctx, &ids).await?,
+        };
+        out.extend(
+            got.into_iter()
+                .map(|(id, v)| (((*object).to_owned(), id), v)),
+        );
+    }
+    Ok(out)
 }
 
 fn associable(object: &str) -> Result<(), AppError> {
@@ -250,14 +312,13 @@ pub async fn list(
     }
     record_json(app, ctx, object, id).await?;
     let found = store::of(&app.db, ctx.workspace_id, End { object, id }, other, 1_000).await?;
-    let mut out = Vec::with_capacity(found.len());
-    for a in found {
-        // An associated record the caller may not read is left out, not revealed.
-        if record_json(app, ctx, &a.to_type, a.to_id).await.is_ok() {
-            out.push(shown(&a));
-        }
-    }
-    Ok(out)
+    // An associated record the caller may not read is left out, not revealed.
+    let seen = readable(app, ctx, &found).await?;
+    Ok(found
+        .iter()
+        .filter(|a| seen.contains_key(&(a.to_type.clone(), a.to_id)))
+        .map(shown)
+        .collect())
 }
 
 /// The plural object a singular reference field names (`company_id` → `companies`).
@@ -312,9 +373,10 @@ pub async fn expand(
                 EXPAND_LIMIT,
             )
             .await?;
+            let mut seen = readable(app, ctx, &found).await?;
             let mut items = Vec::with_capacity(found.len());
-            for a in found {
-                if let Ok(mut r) = record_json(app, ctx, &a.to_type, a.to_id).await {
+            for a in &found {
+                if let Some(mut r) = seen.remove(&(a.to_type.clone(), a.to_id)) {
                     if let Value::Object(m) = &mut r {
                         m.insert("association_label".into(), json!(a.label));
                     }
