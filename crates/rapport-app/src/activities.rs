@@ -24,6 +24,10 @@ impl Object for Activity {
         ActivityDraft::parse(body, time::now_millis())
     }
 
+    fn custom(draft: &mut Self::Draft) -> Option<&mut rapport_domain::objects::CustomValues> {
+        Some(&mut draft.custom)
+    }
+
     /// Every linked record and the owner must exist in the workspace.
     async fn check(
         tx: &mut Tx,

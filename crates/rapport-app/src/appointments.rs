@@ -34,6 +34,10 @@ impl Object for Appointment {
         AppointmentDraft::parse(body)
     }
 
+    fn custom(draft: &mut Self::Draft) -> Option<&mut rapport_domain::objects::CustomValues> {
+        Some(&mut draft.custom)
+    }
+
     /// Attendee contacts and linked records must be live records of this workspace, attendee
     /// users and the owner its members; every miss is listed with its pointer. Only what the
     /// write brings in is checked: a past meeting whose contact was deleted or whose attendee
@@ -148,12 +152,12 @@ impl Range {
         };
         Ok(TypedExpr::And(vec![
             TypedExpr::Cond(TypedCond {
-                field: field("starts_at")?,
+                field: field("starts_at")?.into(),
                 op: Op::Lt,
                 value: TypedValue::One(Scalar::Time(self.to)),
             }),
             TypedExpr::Cond(TypedCond {
-                field: field("ends_at")?,
+                field: field("ends_at")?.into(),
                 op: Op::Gt,
                 value: TypedValue::One(Scalar::Time(self.from)),
             }),

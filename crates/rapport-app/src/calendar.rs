@@ -147,7 +147,7 @@ fn mine(user: UserId) -> Result<TypedExpr, AppError> {
             .field(path)
             .map(|field| {
                 TypedExpr::Cond(TypedCond {
-                    field,
+                    field: field.into(),
                     op: Op::Eq,
                     value: TypedValue::One(Scalar::Uuid(user.0)),
                 })

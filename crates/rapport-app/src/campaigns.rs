@@ -15,7 +15,7 @@ use rapport_domain::objects::campaign::{
 };
 use rapport_domain::objects::{Campaign, CampaignDraft, time};
 use rapport_domain::policy::{Action, Resource};
-use rapport_domain::query::{Scalar, TypedCond, TypedExpr, TypedValue};
+use rapport_domain::query::{Fields, Scalar, TypedCond, TypedExpr, TypedValue};
 use rapport_domain::schema::{
     CAMPAIGN_DEALS, CAMPAIGN_ID, CAMPAIGN_MEMBERS, CAMPAIGNS, ObjectSchema,
 };
@@ -42,6 +42,10 @@ impl Object for Campaign {
 
     fn parse(_app: &App, body: Value) -> Result<CampaignDraft, Vec<FieldError>> {
         CampaignDraft::parse(body)
+    }
+
+    fn custom(draft: &mut Self::Draft) -> Option<&mut rapport_domain::objects::CustomValues> {
+        Some(&mut draft.custom)
     }
 
     /// The owner must be a member of the workspace.
@@ -277,7 +281,7 @@ pub async fn remove_member(
 /// The condition that keeps a list to one campaign's rows.
 fn of_campaign(id: CampaignId) -> TypedExpr {
     TypedExpr::Cond(TypedCond {
-        field: &CAMPAIGN_ID,
+        field: (&CAMPAIGN_ID).into(),
         op: Op::Eq,
         value: TypedValue::One(Scalar::Uuid(id.0)),
     })
@@ -291,7 +295,7 @@ pub async fn list_members(
     input: ListInput,
 ) -> Result<Page<CampaignMember>, AppError> {
     campaign_for_read(app, ctx, id).await?;
-    let mut req = ListRequest::parse(input, &CAMPAIGN_MEMBERS, ctx.actor.user())?;
+    let mut req = ListRequest::parse(input, Fields::builtin(&CAMPAIGN_MEMBERS), ctx.actor.user())?;
     req.restrict(of_campaign(id));
     let page = list::list::<MemberRow>(&app.db, ctx.workspace_id, req.params()).await?;
     Ok(Page {
@@ -358,7 +362,7 @@ pub async fn list_deals(
 ) -> Result<Page<InfluencedDeal>, AppError> {
     campaign_for_read(app, ctx, id).await?;
     authorize(app, ctx, Action::Read, Resource::Records("deals")).await?;
-    let mut req = ListRequest::parse(input, &CAMPAIGN_DEALS, ctx.actor.user())?;
+    let mut req = ListRequest::parse(input, Fields::builtin(&CAMPAIGN_DEALS), ctx.actor.user())?;
     req.restrict(of_campaign(id));
     let page = list::list::<DealLinkRow>(&app.db, ctx.workspace_id, req.params()).await?;
     Ok(Page {

@@ -24,6 +24,10 @@ impl Object for Case {
         CaseDraft::parse(body)
     }
 
+    fn custom(draft: &mut Self::Draft) -> Option<&mut rapport_domain::objects::CustomValues> {
+        Some(&mut draft.custom)
+    }
+
     /// The contact and company must be live records of the workspace, the assignee a member;
     /// every missing one is listed with its pointer.
     async fn check(tx: &mut Tx, ctx: &Ctx, draft: &CaseDraft, _own: Uuid) -> Result<(), AppError> {

@@ -36,6 +36,10 @@ impl Object for Company {
         CompanyDraft::parse(body)
     }
 
+    fn custom(draft: &mut Self::Draft) -> Option<&mut rapport_domain::objects::CustomValues> {
+        Some(&mut draft.custom)
+    }
+
     /// Refuses a domain another live company holds, naming that company.
     async fn check(
         tx: &mut Tx,

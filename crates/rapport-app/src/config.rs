@@ -246,13 +246,25 @@ pub struct SecurityConfig {
 }
 
 /// `[crm]`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CrmConfig {
     /// ISO country whose national phone numbers are accepted without a `+` prefix (e.g. `FR`).
     pub default_phone_region: Option<String>,
     /// `[crm.lead_scoring]`: points for lead fields present, sources and recent activities.
     pub lead_scoring: rapport_domain::objects::LeadScoring,
+    /// Most custom fields one object may have in a workspace (1 to 500).
+    pub max_custom_fields: u32,
+}
+
+impl Default for CrmConfig {
+    fn default() -> Self {
+        Self {
+            default_phone_region: None,
+            lead_scoring: rapport_domain::objects::LeadScoring::default(),
+            max_custom_fields: 100,
+        }
+    }
 }
 
 /// `[cases]`.
@@ -893,6 +905,12 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
     }
     for (key, message) in c.crm.lead_scoring.problems() {
         bad(&key, message);
+    }
+    if !(1..=500).contains(&c.crm.max_custom_fields) {
+        bad(
+            "crm.max_custom_fields",
+            format!("must be from 1 to 500, not {}", c.crm.max_custom_fields),
+        );
     }
     if c.auth.session_lifetime_hours > 0
         && c.auth.session_idle_minutes > c.auth.session_lifetime_hours.saturating_mul(60)

@@ -32,6 +32,10 @@ impl Object for Contact {
         ContactDraft::parse(body, app.phone_region())
     }
 
+    fn custom(draft: &mut Self::Draft) -> Option<&mut rapport_domain::objects::CustomValues> {
+        Some(&mut draft.custom)
+    }
+
     /// The company, when given, must be a live company of the same workspace.
     async fn check(
         tx: &mut Tx,

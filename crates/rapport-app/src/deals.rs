@@ -68,6 +68,10 @@ impl Object for Deal {
         DealDraft::parse(body)
     }
 
+    fn custom(draft: &mut Self::Draft) -> Option<&mut rapport_domain::objects::CustomValues> {
+        Some(&mut draft.custom)
+    }
+
     /// The pipeline, its stage, the company and the owner must exist in the workspace.
     async fn check(tx: &mut Tx, ctx: &Ctx, draft: &DealDraft, _own: Uuid) -> Result<(), AppError> {
         let ws = ctx.workspace_id;

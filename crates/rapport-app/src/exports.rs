@@ -43,7 +43,12 @@ pub async fn export<O: Object>(
     input.cursor = None;
     input.include_total = false;
     // Validate now, with the same rules the pages will use.
-    ListRequest::parse(input.clone(), O::SCHEMA, ctx.actor.user())?;
+    let custom = crate::custom_fields::filter_fields(app, ctx, O::SCHEMA.name).await?;
+    let fields = rapport_domain::query::Fields {
+        schema: O::SCHEMA,
+        custom: &custom,
+    };
+    ListRequest::parse(input.clone(), fields, ctx.actor.user())?;
     let action = format!("{}.export", O::SCHEMA.name);
     let event = Event::plain(&action).with(json!({
         "object_type": O::SCHEMA.name,

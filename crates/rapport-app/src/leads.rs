@@ -29,6 +29,10 @@ impl Object for Lead {
         LeadDraft::parse(body, app.phone_region())
     }
 
+    fn custom(draft: &mut Self::Draft) -> Option<&mut rapport_domain::objects::CustomValues> {
+        Some(&mut draft.custom)
+    }
+
     /// The owner must be a member of the workspace.
     async fn check(tx: &mut Tx, ctx: &Ctx, draft: &LeadDraft, _own: Uuid) -> Result<(), AppError> {
         let owner = draft.owner_id.map(|o| ("/owner_id", o));

@@ -15,6 +15,7 @@ pub mod companies;
 pub mod config;
 pub mod contacts;
 pub mod ctx;
+pub mod custom_fields;
 pub mod deals;
 pub mod documents;
 pub mod error;

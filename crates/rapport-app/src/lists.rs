@@ -2,8 +2,7 @@
 //! checked against an object's schema once for every object.
 
 use rapport_domain::ids::UserId;
-use rapport_domain::query::{self, SortKey, TypedExpr};
-use rapport_domain::schema::ObjectSchema;
+use rapport_domain::query::{self, Fields, SortKey, TypedExpr};
 use rapport_store::list::ListParams;
 
 use crate::error::AppError;
@@ -39,14 +38,15 @@ impl ListRequest {
     /// "my open tasks due this week" is one filter expression.
     pub fn parse(
         input: ListInput,
-        schema: &ObjectSchema,
+        fields: Fields<'_>,
         me: Option<UserId>,
     ) -> Result<Self, AppError> {
+        let schema = fields.schema;
         let filter = match input.filter.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(f) => Some(query::parse_filter_as(
+            Some(f) => Some(query::parse_filter_with(
                 f,
-                schema,
+                fields,
                 chrono::Utc::now(),
                 me.map(|u| u.0),
             )?),
@@ -56,10 +56,11 @@ impl ListRequest {
             .as_deref()
             .filter(|s| !s.trim().is_empty())
             .unwrap_or(schema.default_sort);
-        let sort = query::parse_sort(sort_text, schema).map_err(|e| AppError::BadParameter {
-            parameter: "sort",
-            message: e.0,
-        })?;
+        let sort =
+            query::parse_sort_with(sort_text, fields).map_err(|e| AppError::BadParameter {
+                parameter: "sort",
+                message: e.0,
+            })?;
         let limit =
             query::parse_limit(input.limit.as_deref()).map_err(|m| AppError::BadParameter {
                 parameter: "limit",
@@ -92,7 +93,7 @@ impl ListRequest {
                     items.iter().find_map(|i| walk(i, paths))
                 }
                 TypedExpr::Not(inner) => walk(inner, paths),
-                TypedExpr::Cond(c) => paths.contains(&c.field.path).then_some(c.field.path),
+                TypedExpr::Cond(c) => c.field.builtin_path().filter(|p| paths.contains(p)),
             }
         }
         self.filter
@@ -101,7 +102,7 @@ impl ListRequest {
             .or_else(|| {
                 self.sort
                     .iter()
-                    .map(|k| k.field.path)
+                    .filter_map(|k| k.field.builtin_path())
                     .find(|p| paths.contains(p))
             })
     }

@@ -32,6 +32,10 @@ impl Object for Project {
         ProjectDraft::parse(body)
     }
 
+    fn custom(draft: &mut Self::Draft) -> Option<&mut rapport_domain::objects::CustomValues> {
+        Some(&mut draft.custom)
+    }
+
     /// The company, the deal and the owner must exist in the workspace (a record of another
     /// workspace answers like a missing one), and a milestone id must not be another project's.
     /// Only references the write brings in are checked: a project whose deal was deleted can

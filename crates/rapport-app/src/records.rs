@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::filter::Op;
-use rapport_domain::objects::{Record, merge_patch, time};
+use rapport_domain::objects::{CustomValues, Record, merge_patch, time};
 use rapport_domain::policy::{Action, RecordScope, Resource};
-use rapport_domain::query::{Scalar, TypedCond, TypedExpr, TypedValue};
+use rapport_domain::query::{Fields, Scalar, TypedCond, TypedExpr, TypedValue};
 use rapport_domain::schema::ObjectSchema;
 use rapport_domain::validation::FieldError;
 use rapport_store::list::Page;
@@ -34,6 +34,13 @@ pub trait Object: Record {
 
     /// Parses a create body, or a record after a merge patch, listing every problem.
     fn parse(app: &App, body: Value) -> Result<Self::Draft, Vec<FieldError>>;
+
+    /// The draft's custom field values, for objects that take custom fields; checked against
+    /// the workspace's definitions on every write (see [`crate::custom_fields`]).
+    fn custom(draft: &mut Self::Draft) -> Option<&mut CustomValues> {
+        let _ = draft;
+        None
+    }
 
     /// Checks a draft against other records before it is written (references, uniqueness);
     /// `own` is the record's id.
@@ -281,7 +288,12 @@ pub(crate) async fn create_with<O: Object>(
             Some(_) => {}
         }
     }
-    let draft = O::parse(app, body).map_err(AppError::Validation)?;
+    let mut draft = O::parse(app, body).map_err(AppError::Validation)?;
+    if let Some(values) = O::custom(&mut draft) {
+        // A new record has no id in the database yet: any holder of a unique value is another.
+        crate::custom_fields::settle_values::<O>(app, &mut tx, ctx, values, None, Uuid::nil())
+            .await?;
+    }
     let mut record = O::create(draft, time::now_millis());
     O::check(&mut tx, ctx, record.fields(), record.id()).await?;
     O::settle(app, &mut tx, ctx, None, &mut record).await?;
@@ -486,7 +498,13 @@ pub(crate) async fn patch_with<O: Object>(
     if !within(O::SCHEMA, &doc, reach) {
         return Err(owner_out_of_reach(O::SCHEMA.owner.unwrap_or("owner_id")));
     }
-    let draft = O::parse(app, doc).map_err(AppError::Validation)?;
+    let mut draft = O::parse(app, doc).map_err(AppError::Validation)?;
+    if let Some(values) = O::custom(&mut draft) {
+        let mut stored = current.fields().clone();
+        let before = O::custom(&mut stored).map(|v| v.clone());
+        crate::custom_fields::settle_values::<O>(app, &mut tx, ctx, values, before.as_ref(), id)
+            .await?;
+    }
     if &draft == current.fields() {
         return Ok(Patched::Done {
             tx,
@@ -622,7 +640,12 @@ pub async fn list_within<O: Object>(
     restriction: Option<TypedExpr>,
 ) -> Result<Page<O>, AppError> {
     allow::<O>(app, ctx, Action::Read).await?;
-    let mut req = ListRequest::parse(input, O::SCHEMA, ctx.actor.user())?;
+    let custom = crate::custom_fields::filter_fields(app, ctx, O::SCHEMA.name).await?;
+    let fields = Fields {
+        schema: O::SCHEMA,
+        custom: &custom,
+    };
+    let mut req = ListRequest::parse(input, fields, ctx.actor.user())?;
     if let Some(condition) = restriction {
         req.restrict(condition);
     }
@@ -639,7 +662,7 @@ pub async fn list_within<O: Object>(
             .field(key)
             .ok_or_else(|| AppError::Internal(format!("{key} is not a filterable field")))?;
         req.restrict(TypedExpr::Cond(TypedCond {
-            field,
+            field: field.into(),
             op: Op::In,
             value: TypedValue::Many(owners.into_iter().map(Scalar::Uuid).collect()),
         }));

@@ -42,7 +42,7 @@ fn tag_condition<O: Object>(tag: &str) -> Result<TypedExpr, AppError> {
         .field("tags")
         .ok_or_else(|| AppError::Internal(format!("{} records have no tags", O::SCHEMA.name)))?;
     Ok(TypedExpr::Cond(TypedCond {
-        field,
+        field: field.into(),
         op: Op::Contains,
         value: TypedValue::One(Scalar::Text(tag.to_owned())),
     }))

@@ -26,6 +26,10 @@ impl Object for Task {
         TaskDraft::parse(body)
     }
 
+    fn custom(draft: &mut Self::Draft) -> Option<&mut rapport_domain::objects::CustomValues> {
+        Some(&mut draft.custom)
+    }
+
     /// The assignee must be a member and the linked record a live record of this workspace
     /// (a record of another workspace answers like a missing one). Only what the write brings
     /// in is checked: a task whose contact was deleted or whose assignee left can still be

@@ -5,20 +5,21 @@
 use serde::Serialize;
 
 use crate::objects;
+use crate::objects::custom_field::{CustomFieldDraft, CustomType};
 use crate::schema::{FieldKind, ObjectSchema, RECORD_SCHEMAS};
 
 /// A filterable field as clients see it.
 #[derive(Debug, Serialize)]
 pub struct FilterField {
-    /// The path filters and sorts use (`address.city`).
-    pub path: &'static str,
+    /// The path filters and sorts use (`address.city`, `custom.tier`).
+    pub path: String,
     /// `text`, `id`, `integer`, `money_amount`, `currency`, `timestamp`, `date`, `enum`,
     /// `country`, `email`, `phone`, `tags`, `domain` or `boolean`.
     #[serde(rename = "type")]
     pub kind: &'static str,
-    /// The values an enum accepts.
+    /// The values an enum or a select field accepts.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<&'static [&'static str]>,
+    pub values: Option<Vec<String>>,
     /// The operators it accepts.
     pub operators: Vec<&'static str>,
     /// Whether `sort` accepts it.
@@ -42,8 +43,35 @@ pub struct ObjectDescription {
     pub owner_field: Option<&'static str>,
     /// The sort lists use when none is given.
     pub default_sort: &'static str,
-    /// Filterable (and sortable) fields.
+    /// Filterable (and sortable) fields, custom ones (`custom.<key>`) included.
     pub filters: Vec<FilterField>,
+    /// The workspace's custom fields on this object, in display order (`null` for objects that
+    /// take none).
+    pub custom_fields: Option<Vec<CustomFieldDescription>>,
+}
+
+/// A custom field as forms see it.
+#[derive(Debug, Serialize)]
+pub struct CustomFieldDescription {
+    /// The key under `custom`.
+    pub key: String,
+    /// The label.
+    pub label: String,
+    /// Its type (`text`, `select`, ...).
+    #[serde(rename = "type")]
+    pub kind: CustomType,
+    /// Help text.
+    pub description: Option<String>,
+    /// A select field's options.
+    pub options: Vec<String>,
+    /// A record field's target object.
+    pub target: Option<String>,
+    /// Whether new records need a value.
+    pub required: bool,
+    /// Whether values are unique in the workspace.
+    pub unique: bool,
+    /// Whether it is indexed for filters and sorts.
+    pub filterable: bool,
 }
 
 /// The writable and read-only fields of a record object.
@@ -64,6 +92,10 @@ pub fn fields_of(object: &str) -> Option<(&'static [&'static str], &'static [&'s
         "campaigns" => (objects::campaign::WRITABLE, objects::campaign::READ_ONLY),
         "projects" => (objects::project::WRITABLE, objects::project::READ_ONLY),
         "documents" => (objects::document::WRITABLE, objects::document::READ_ONLY),
+        "custom_fields" => (
+            objects::custom_field::WRITABLE,
+            objects::custom_field::READ_ONLY,
+        ),
         _ => return None,
     })
 }
@@ -84,26 +116,62 @@ fn kind_name(kind: FieldKind) -> (&'static str, Option<&'static [&'static str]>)
         FieldKind::Domain => ("domain", None),
         FieldKind::Date => ("date", None),
         FieldKind::Boolean => ("boolean", None),
+        FieldKind::Number => ("number", None),
+        FieldKind::Choice => ("choice", None),
+        FieldKind::Choices => ("choices", None),
     }
 }
 
-fn describe(s: &'static ObjectSchema) -> Option<ObjectDescription> {
+fn owned(values: Option<&'static [&'static str]>) -> Option<Vec<String>> {
+    values.map(|v| v.iter().map(|s| (*s).to_owned()).collect())
+}
+
+fn describe(s: &'static ObjectSchema, custom: &[CustomFieldDraft]) -> Option<ObjectDescription> {
     let (writable, read_only) = fields_of(s.name)?;
-    let filters = s
+    let mut filters: Vec<FilterField> = s
         .fields
         .iter()
         .map(|f| {
             let (kind, values) = kind_name(f.kind);
             FilterField {
-                path: f.path,
+                path: f.path.to_owned(),
                 kind,
-                values,
+                values: owned(values),
                 operators: f.kind.operators().iter().map(|o| o.as_str()).collect(),
                 sortable: f.sortable,
                 personal: s.personal_paths.contains(&f.path),
             }
         })
         .collect();
+    let takes_custom = objects::custom_field::CUSTOMIZABLE_OBJECTS.contains(&s.name);
+    let mine: Vec<&CustomFieldDraft> = custom.iter().filter(|d| d.object == s.name).collect();
+    for d in &mine {
+        let spec = d.spec();
+        let kind = d.kind.filter_kind();
+        filters.push(FilterField {
+            path: spec.path,
+            kind: kind_name(kind).0,
+            values: (!d.options.is_empty()).then(|| d.options.clone()),
+            operators: kind.operators().iter().map(|o| o.as_str()).collect(),
+            sortable: spec.sortable,
+            personal: false,
+        });
+    }
+    let custom_fields = takes_custom.then(|| {
+        mine.iter()
+            .map(|d| CustomFieldDescription {
+                key: d.key.clone(),
+                label: d.label.clone(),
+                kind: d.kind,
+                description: d.description.clone(),
+                options: d.options.clone(),
+                target: d.target.clone(),
+                required: d.required,
+                unique: d.unique,
+                filterable: d.filterable,
+            })
+            .collect()
+    });
     Some(ObjectDescription {
         name: s.name,
         writable,
@@ -112,15 +180,17 @@ fn describe(s: &'static ObjectSchema) -> Option<ObjectDescription> {
         owner_field: s.owner,
         default_sort: s.default_sort,
         filters,
+        custom_fields,
     })
 }
 
-/// Every record object, described.
-pub fn all() -> Vec<ObjectDescription> {
+/// Every record object, described, with a workspace's custom fields (`custom`, in display
+/// order) on the objects they belong to.
+pub fn all(custom: &[CustomFieldDraft]) -> Vec<ObjectDescription> {
     RECORD_SCHEMAS
         .iter()
         .copied()
-        .filter_map(describe)
+        .filter_map(|s| describe(s, custom))
         .collect()
 }
 
@@ -130,11 +200,11 @@ mod tests {
 
     #[test]
     fn every_record_object_is_described() {
-        let described: Vec<&str> = all().iter().map(|d| d.name).collect();
+        let described: Vec<&str> = all(&[]).iter().map(|d| d.name).collect();
         for s in RECORD_SCHEMAS {
             assert!(described.contains(&s.name), "{} has no description", s.name);
         }
-        let contacts = all()
+        let contacts = all(&[])
             .into_iter()
             .find(|d| d.name == "contacts")
             .expect("contacts");

@@ -99,3 +99,7 @@ id_type!(
     /// A document (a file attached to a record).
     DocumentId
 );
+id_type!(
+    /// A custom field definition.
+    CustomFieldId
+);

@@ -1,10 +1,13 @@
 //! A list request in domain terms: a filter checked against an object's fields, a sort, a limit.
 //! The store turns it into SQL for either database.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::filter::{self, Condition, Expr, FilterError, Literal, Op, Operand, Pos};
+use crate::objects::custom_field::CustomSpec;
 use crate::schema::{FieldKind, FieldSpec, ObjectSchema};
 use crate::values::{CountryCode, CurrencyCode, DomainName, parse_amount_e4};
 
@@ -26,11 +29,116 @@ pub enum TypedExpr {
     Cond(TypedCond),
 }
 
+/// A field a filter or sort names: one of the object's own, or one of the workspace's custom
+/// fields (`custom.<key>`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldRef {
+    /// A built-in field.
+    Builtin(&'static FieldSpec),
+    /// A custom field.
+    Custom(Arc<CustomSpec>),
+}
+
+impl FieldRef {
+    /// The path clients write.
+    pub fn path(&self) -> &str {
+        match self {
+            Self::Builtin(f) => f.path,
+            Self::Custom(c) => &c.path,
+        }
+    }
+
+    /// How its values are typed.
+    pub fn kind(&self) -> FieldKind {
+        match self {
+            Self::Builtin(f) => f.kind,
+            Self::Custom(c) => c.kind.filter_kind(),
+        }
+    }
+
+    /// Whether `sort` accepts it.
+    pub fn sortable(&self) -> bool {
+        match self {
+            Self::Builtin(f) => f.sortable,
+            Self::Custom(c) => c.sortable,
+        }
+    }
+
+    /// The built-in field's static path, for checks against an object's static lists.
+    pub fn builtin_path(&self) -> Option<&'static str> {
+        match self {
+            Self::Builtin(f) => Some(f.path),
+            Self::Custom(_) => None,
+        }
+    }
+}
+
+impl From<&'static FieldSpec> for FieldRef {
+    fn from(f: &'static FieldSpec) -> Self {
+        Self::Builtin(f)
+    }
+}
+
+/// The fields a list request may name: the object's own and the workspace's custom ones.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    /// The object's schema.
+    pub schema: &'a ObjectSchema,
+    /// The workspace's custom fields on it.
+    pub custom: &'a [Arc<CustomSpec>],
+}
+
+impl<'a> Fields<'a> {
+    /// Only the object's own fields.
+    pub fn builtin(schema: &'a ObjectSchema) -> Self {
+        Self {
+            schema,
+            custom: &[],
+        }
+    }
+
+    /// Looks a field up by its path.
+    pub fn find(&self, path: &str) -> Option<FieldRef> {
+        if let Some(key) = path.strip_prefix("custom.") {
+            return self
+                .custom
+                .iter()
+                .find(|c| c.key == key)
+                .map(|c| FieldRef::Custom(Arc::clone(c)));
+        }
+        self.schema.field(path).map(FieldRef::Builtin)
+    }
+
+    /// Every path (for error messages).
+    pub fn paths(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.schema.paths().into_iter().map(str::to_owned).collect();
+        out.extend(self.custom.iter().map(|c| c.path.clone()));
+        out
+    }
+
+    /// The sortable paths.
+    pub fn sortable_paths(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .schema
+            .sortable_paths()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        out.extend(
+            self.custom
+                .iter()
+                .filter(|c| c.sortable)
+                .map(|c| c.path.clone()),
+        );
+        out
+    }
+}
+
 /// One checked comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypedCond {
     /// The field.
-    pub field: &'static FieldSpec,
+    pub field: FieldRef,
     /// The operator.
     pub op: Op,
     /// The value(s), converted to the field's type.
@@ -50,6 +158,8 @@ pub enum Scalar {
     Uuid(Uuid),
     /// A flag.
     Bool(bool),
+    /// A decimal number (custom number fields).
+    Float(f64),
 }
 
 /// What a condition compares with.
@@ -66,10 +176,10 @@ pub enum TypedValue {
 }
 
 /// One sort key.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SortKey {
     /// The field (always sortable).
-    pub field: &'static FieldSpec,
+    pub field: FieldRef,
     /// `-field` in the request.
     pub descending: bool,
 }
@@ -81,6 +191,12 @@ pub struct SortError(pub String);
 
 /// Parses `sort=-updated_at,name` against an object's sortable fields.
 pub fn parse_sort(input: &str, schema: &ObjectSchema) -> Result<Vec<SortKey>, SortError> {
+    parse_sort_with(input, Fields::builtin(schema))
+}
+
+/// Parses a sort against an object's fields and the workspace's custom fields.
+pub fn parse_sort_with(input: &str, fields: Fields<'_>) -> Result<Vec<SortKey>, SortError> {
+    let schema = fields.schema;
     let mut keys: Vec<SortKey> = Vec::new();
     for part in input.split(',') {
         let part = part.trim();
@@ -91,20 +207,20 @@ pub fn parse_sort(input: &str, schema: &ObjectSchema) -> Result<Vec<SortKey>, So
         if path.is_empty() {
             return Err(SortError("sort has an empty field name".into()));
         }
-        let Some(field) = schema.field(path) else {
+        let Some(field) = fields.find(path) else {
             return Err(SortError(format!(
                 "'{path}' is not a field of {}; sortable fields: {}",
                 schema.name,
-                schema.sortable_paths().join(", ")
+                fields.sortable_paths().join(", ")
             )));
         };
-        if !field.sortable {
+        if !field.sortable() {
             return Err(SortError(format!(
                 "'{path}' cannot be sorted on (not indexed); sortable fields: {}",
-                schema.sortable_paths().join(", ")
+                fields.sortable_paths().join(", ")
             )));
         }
-        if keys.iter().any(|k| k.field.path == path) {
+        if keys.iter().any(|k| k.field.path() == path) {
             return Err(SortError(format!("'{path}' appears twice in sort")));
         }
         keys.push(SortKey { field, descending });
@@ -118,7 +234,7 @@ pub fn parse_sort(input: &str, schema: &ObjectSchema) -> Result<Vec<SortKey>, So
 /// The canonical text of a sort (for cursors).
 pub fn sort_signature(keys: &[SortKey]) -> String {
     keys.iter()
-        .map(|k| format!("{}{}", if k.descending { "-" } else { "" }, k.field.path))
+        .map(|k| format!("{}{}", if k.descending { "-" } else { "" }, k.field.path()))
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -165,11 +281,21 @@ pub fn parse_filter_as(
     now: DateTime<Utc>,
     me: Option<Uuid>,
 ) -> Result<TypedExpr, FilterError> {
-    let expr = filter::parse(input)?;
-    check(expr, schema, Resolve { now, me })
+    parse_filter_with(input, Fields::builtin(schema), now, me)
 }
 
-fn check(expr: Expr, schema: &ObjectSchema, at: Resolve) -> Result<TypedExpr, FilterError> {
+/// [`parse_filter_as`] with the workspace's custom fields (`custom.<key>`) as well.
+pub fn parse_filter_with(
+    input: &str,
+    fields: Fields<'_>,
+    now: DateTime<Utc>,
+    me: Option<Uuid>,
+) -> Result<TypedExpr, FilterError> {
+    let expr = filter::parse(input)?;
+    check(expr, fields, Resolve { now, me })
+}
+
+fn check(expr: Expr, schema: Fields<'_>, at: Resolve) -> Result<TypedExpr, FilterError> {
     Ok(match expr {
         Expr::And(items) => TypedExpr::And(
             items
@@ -195,21 +321,22 @@ fn err(pos: Pos, message: impl std::fmt::Display) -> FilterError {
     }
 }
 
-fn check_cond(c: Condition, schema: &ObjectSchema, at: Resolve) -> Result<TypedCond, FilterError> {
-    let Some(field) = schema.field(&c.field) else {
+fn check_cond(c: Condition, fields: Fields<'_>, at: Resolve) -> Result<TypedCond, FilterError> {
+    let Some(field) = fields.find(&c.field) else {
         return Err(err(
             c.field_pos,
             format!(
                 "unknown field '{}' for {}; filterable fields: {}",
                 c.field,
-                schema.name,
-                schema.paths().join(", ")
+                fields.schema.name,
+                fields.paths().join(", ")
             ),
         ));
     };
+    let kind = field.kind();
     let mut op = c.op;
-    if !field.kind.operators().contains(&op) {
-        let allowed: Vec<&str> = field.kind.operators().iter().map(Op::as_str).collect();
+    if !kind.operators().contains(&op) {
+        let allowed: Vec<&str> = kind.operators().iter().map(Op::as_str).collect();
         return Err(err(
             c.field_pos,
             format!(
@@ -222,15 +349,11 @@ fn check_cond(c: Condition, schema: &ObjectSchema, at: Resolve) -> Result<TypedC
     }
     let value = match (op, c.operand) {
         (Op::IsNull, Operand::Flag(flag)) => TypedValue::IsNull(flag),
-        (Op::Eq, Operand::Single(Literal::Null))
-            if field.kind.operators().contains(&Op::IsNull) =>
-        {
+        (Op::Eq, Operand::Single(Literal::Null)) if kind.operators().contains(&Op::IsNull) => {
             op = Op::IsNull;
             TypedValue::IsNull(true)
         }
-        (Op::Ne, Operand::Single(Literal::Null))
-            if field.kind.operators().contains(&Op::IsNull) =>
-        {
+        (Op::Ne, Operand::Single(Literal::Null)) if kind.operators().contains(&Op::IsNull) => {
             op = Op::IsNull;
             TypedValue::IsNull(false)
         }
@@ -242,10 +365,10 @@ fn check_cond(c: Condition, schema: &ObjectSchema, at: Resolve) -> Result<TypedC
         (Op::In, Operand::List(items)) => TypedValue::Many(
             items
                 .into_iter()
-                .map(|l| scalar(field, l, c.operand_pos, at))
+                .map(|l| scalar(&field, l, c.operand_pos, at))
                 .collect::<Result<_, _>>()?,
         ),
-        (_, Operand::Single(l)) => TypedValue::One(scalar(field, l, c.operand_pos, at)?),
+        (_, Operand::Single(l)) => TypedValue::One(scalar(&field, l, c.operand_pos, at)?),
         (_, _) => {
             return Err(err(
                 c.operand_pos,
@@ -256,8 +379,8 @@ fn check_cond(c: Condition, schema: &ObjectSchema, at: Resolve) -> Result<TypedC
     Ok(TypedCond { field, op, value })
 }
 
-fn scalar(field: &FieldSpec, lit: Literal, pos: Pos, at: Resolve) -> Result<Scalar, FilterError> {
-    let path = field.path;
+fn scalar(field: &FieldRef, lit: Literal, pos: Pos, at: Resolve) -> Result<Scalar, FilterError> {
+    let path = field.path();
     let text = |lit: Literal| match lit {
         Literal::String(s) => Ok(s),
         other => Err(err(
@@ -265,8 +388,32 @@ fn scalar(field: &FieldSpec, lit: Literal, pos: Pos, at: Resolve) -> Result<Scal
             format!("'{path}' takes a quoted string, not {}", describe(&other)),
         )),
     };
-    Ok(match field.kind {
+    Ok(match field.kind() {
         FieldKind::Text => Scalar::Text(text(lit)?),
+        FieldKind::Number => match lit {
+            Literal::Number(n) => Scalar::Float(
+                n.parse::<f64>()
+                    .map_err(|_| err(pos, format!("'{path}' takes a number, got {n}")))?,
+            ),
+            other => {
+                return Err(err(
+                    pos,
+                    format!("'{path}' takes a number, not {}", describe(&other)),
+                ));
+            }
+        },
+        FieldKind::Choice | FieldKind::Choices => {
+            let raw = text(lit)?;
+            if let FieldRef::Custom(c) = field
+                && !c.options.contains(&raw)
+            {
+                return Err(err(
+                    pos,
+                    format!("'{path}' is one of {}; got \"{raw}\"", c.options.join(", ")),
+                ));
+            }
+            Scalar::Text(raw)
+        }
         FieldKind::Tags => Scalar::Text(text(lit)?),
         FieldKind::Email => Scalar::Text(text(lit)?.trim().to_lowercase()),
         // A whole domain is normalised as stored; a fragment (`contains "acme"`) is lower-cased.

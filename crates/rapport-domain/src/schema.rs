@@ -35,6 +35,12 @@ pub enum FieldKind {
     Date,
     /// `true` or `false` (a flag, stored or computed from other columns).
     Boolean,
+    /// A decimal number (custom number fields).
+    Number,
+    /// One of a custom select field's options (checked against the field's definition).
+    Choice,
+    /// Any of a custom multi-select field's options: `contains` tests membership.
+    Choices,
 }
 
 impl FieldKind {
@@ -53,6 +59,9 @@ impl FieldKind {
             FieldKind::Email | FieldKind::Phone => &[Eq, In, StartsWith, IsNull],
             FieldKind::Tags => &[Contains, IsNull],
             FieldKind::Boolean => &[Eq, Ne],
+            FieldKind::Number => &[Eq, Ne, Lt, Lte, Gt, Gte, In, IsNull],
+            FieldKind::Choice => &[Eq, Ne, In, IsNull],
+            FieldKind::Choices => &[Contains, IsNull],
         }
     }
 }
@@ -131,6 +140,7 @@ pub const RECORD_OBJECTS: &[&str] = &[
     "campaigns",
     "projects",
     "documents",
+    "custom_fields",
     // The tag vocabulary (`/tags`): not records, but named like them so roles and token scopes
     // can grant it; shared configuration (see CONFIG_OBJECTS).
     "tags",
@@ -138,7 +148,7 @@ pub const RECORD_OBJECTS: &[&str] = &[
 
 /// Record objects that are shared configuration rather than customer data: every role reads
 /// them whole, and only managers and above change them.
-pub const CONFIG_OBJECTS: &[&str] = &["pipelines", "tags"];
+pub const CONFIG_OBJECTS: &[&str] = &["pipelines", "tags", "custom_fields"];
 
 /// Lifecycle stages as filter values.
 pub const LIFECYCLE_STAGES: &[&str] = &[
@@ -514,6 +524,7 @@ pub static RECORD_SCHEMAS: &[&ObjectSchema] = &[
     &CAMPAIGNS,
     &PROJECTS,
     &DOCUMENTS,
+    &CUSTOM_FIELDS,
 ];
 
 /// The record objects whose records carry tags (a `tags` field), whose table stores them in its
@@ -589,6 +600,36 @@ pub static DOCUMENTS: ObjectSchema = ObjectSchema {
         f("updated_at", FieldKind::Timestamp, true),
     ],
 };
+/// Custom field definitions: shared configuration, like pipelines.
+pub static CUSTOM_FIELDS: ObjectSchema = ObjectSchema {
+    name: "custom_fields",
+    owner: None,
+    default_sort: "position",
+    sensitive: &[],
+    personal_paths: &[],
+    fields: &[
+        f("id", FieldKind::Id, false),
+        f(
+            "object",
+            FieldKind::Enum(crate::objects::custom_field::CUSTOMIZABLE_OBJECTS),
+            false,
+        ),
+        f("key", FieldKind::Text, true),
+        f("label", FieldKind::Text, true),
+        f(
+            "type",
+            FieldKind::Enum(crate::objects::custom_field::TYPES),
+            false,
+        ),
+        f("required", FieldKind::Boolean, false),
+        f("unique", FieldKind::Boolean, false),
+        f("filterable", FieldKind::Boolean, false),
+        f("position", FieldKind::Integer, true),
+        f("created_at", FieldKind::Timestamp, true),
+        f("updated_at", FieldKind::Timestamp, true),
+    ],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

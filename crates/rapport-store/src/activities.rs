@@ -21,6 +21,7 @@ const TABLE: &str = "activities";
 /// An activity row as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub struct ActivityRow {
+    custom: String,
     id: Uuid,
     kind: String,
     subject: Option<String>,
@@ -62,6 +63,7 @@ pub const COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "custom",
 ];
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -84,6 +86,10 @@ fn json_list<T: serde::Serialize>(v: &[T]) -> SimpleExpr {
 impl Listable for ActivityRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn custom_values(&self) -> Option<&str> {
+        Some(&self.custom)
+    }
 
     fn column(path: &str) -> Column {
         let name = match path {
@@ -131,6 +137,7 @@ impl Table for ActivityRow {
         Ok(Activity {
             id: ActivityId(self.id),
             fields: ActivityDraft {
+                custom: crate::custom_fields::read_values(&self.custom)?,
                 kind: self.kind,
                 subject: self.subject,
                 body: self.body,
@@ -160,6 +167,7 @@ impl Table for ActivityRow {
         vec![
             ("workspace_id", ws.0.into()),
             ("id", a.id.0.into()),
+            ("custom", a.fields.custom.to_json_text().into()),
             ("kind", f.kind.clone().into()),
             ("subject", f.subject.clone().into()),
             ("body", f.body.clone().into()),

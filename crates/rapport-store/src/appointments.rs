@@ -22,6 +22,7 @@ const LINKS: &str = "appointment_links";
 /// An appointment row as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub struct AppointmentRow {
+    custom: String,
     id: Uuid,
     title: String,
     starts_at: DateTime<Utc>,
@@ -56,6 +57,7 @@ const COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "custom",
 ];
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -83,6 +85,10 @@ fn link(value: &'static str) -> Column {
 impl Listable for AppointmentRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn custom_values(&self) -> Option<&str> {
+        Some(&self.custom)
+    }
 
     fn column(path: &str) -> Column {
         let plain = |name| Column::Plain {
@@ -130,6 +136,7 @@ fn row_values(ws: WorkspaceId, a: &Appointment) -> Vec<(&'static str, SimpleExpr
     vec![
         ("workspace_id", ws.0.into()),
         ("id", a.id.0.into()),
+        ("custom", a.fields.custom.to_json_text().into()),
         ("title", f.title.clone().into()),
         ("starts_at", f.starts_at.into()),
         ("ends_at", f.ends_at.into()),
@@ -170,6 +177,7 @@ impl Table for AppointmentRow {
         Ok(Appointment {
             id: AppointmentId(self.id),
             fields: AppointmentDraft {
+                custom: crate::custom_fields::read_values(&self.custom)?,
                 title: self.title,
                 starts_at: self.starts_at,
                 ends_at: self.ends_at,

@@ -45,6 +45,7 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 /// A campaign row as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub struct CampaignRow {
+    custom: String,
     id: Uuid,
     name: String,
     kind: Option<String>,
@@ -77,6 +78,7 @@ const COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "custom",
 ];
 
 fn date(what: &str, raw: Option<String>) -> Result<Option<NaiveDate>, StoreError> {
@@ -91,6 +93,10 @@ fn date_text(d: Option<NaiveDate>) -> Option<String> {
 impl Listable for CampaignRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn custom_values(&self) -> Option<&str> {
+        Some(&self.custom)
+    }
 
     fn column(path: &str) -> Column {
         let plain = |name| Column::Plain {
@@ -147,6 +153,7 @@ impl Table for CampaignRow {
         Ok(Campaign {
             id: CampaignId(self.id),
             fields: CampaignDraft {
+                custom: crate::custom_fields::read_values(&self.custom)?,
                 name: self.name,
                 kind,
                 status,
@@ -172,6 +179,7 @@ impl Table for CampaignRow {
         vec![
             ("workspace_id", ws.0.into()),
             ("id", c.id.0.into()),
+            ("custom", c.fields.custom.to_json_text().into()),
             ("name", f.name.clone().into()),
             ("kind", f.kind.map(|k| k.as_str().to_owned()).into()),
             ("status", f.status.as_str().into()),

@@ -29,6 +29,7 @@ pub const NUMBER_SEQUENCE: &str = "cases";
 /// A case row as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub struct CaseRow {
+    custom: String,
     id: Uuid,
     number: i64,
     subject: String,
@@ -67,6 +68,7 @@ const COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "custom",
 ];
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -76,6 +78,10 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 impl Listable for CaseRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn custom_values(&self) -> Option<&str> {
+        Some(&self.custom)
+    }
 
     fn column(path: &str) -> Column {
         let plain = |name| Column::Plain {
@@ -144,6 +150,7 @@ impl Table for CaseRow {
         Ok(Case {
             id: CaseId(self.id),
             fields: CaseDraft {
+                custom: crate::custom_fields::read_values(&self.custom)?,
                 subject: self.subject,
                 description: self.description,
                 status,
@@ -169,6 +176,7 @@ impl Table for CaseRow {
         vec![
             ("workspace_id", ws.0.into()),
             ("id", c.id.0.into()),
+            ("custom", c.fields.custom.to_json_text().into()),
             ("number", c.state.number.into()),
             ("subject", f.subject.clone().into()),
             ("description", f.description.clone().into()),

@@ -23,6 +23,7 @@ pub const DOMAIN_KEY: &str = "companies_workspace_domain_key";
 /// A company row as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub struct CompanyRow {
+    custom: String,
     id: Uuid,
     name: String,
     domain: Option<String>,
@@ -63,6 +64,7 @@ const COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "custom",
 ];
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -72,6 +74,10 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 impl Listable for CompanyRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn custom_values(&self) -> Option<&str> {
+        Some(&self.custom)
+    }
 
     fn column(path: &str) -> Column {
         let plain = |name| Column::Plain {
@@ -127,6 +133,7 @@ fn row_values(ws: WorkspaceId, c: &Company) -> Vec<(&'static str, SimpleExpr)> {
     vec![
         ("workspace_id", ws.0.into()),
         ("id", c.id.0.into()),
+        ("custom", c.fields.custom.to_json_text().into()),
         ("name", f.name.clone().into()),
         (
             "domain",
@@ -210,6 +217,7 @@ impl Table for CompanyRow {
         Ok(Company {
             id: CompanyId(self.id),
             fields: CompanyDraft {
+                custom: crate::custom_fields::read_values(&self.custom)?,
                 name: self.name,
                 domain,
                 industry: self.industry,

@@ -20,6 +20,7 @@ const TABLE: &str = "contacts";
 /// A contact row as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub struct ContactRow {
+    custom: String,
     id: Uuid,
     first_name: String,
     last_name: String,
@@ -66,6 +67,7 @@ const COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "custom",
 ];
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -99,6 +101,10 @@ fn stored_phones(json: &str) -> Result<Vec<PhoneEntry>, StoreError> {
 impl Listable for ContactRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn custom_values(&self) -> Option<&str> {
+        Some(&self.custom)
+    }
 
     fn column(path: &str) -> Column {
         let plain = |name| Column::Plain {
@@ -165,6 +171,7 @@ fn row_values(ws: WorkspaceId, c: &Contact) -> Vec<(&'static str, SimpleExpr)> {
     vec![
         ("workspace_id", ws.0.into()),
         ("id", c.id.0.into()),
+        ("custom", c.fields.custom.to_json_text().into()),
         (
             "first_name",
             f.first_name.clone().unwrap_or_default().into(),
@@ -240,6 +247,7 @@ impl Table for ContactRow {
         Ok(Contact {
             id: ContactId(self.id),
             fields: ContactDraft {
+                custom: crate::custom_fields::read_values(&self.custom)?,
                 first_name: non_empty(self.first_name),
                 last_name: non_empty(self.last_name),
                 emails,

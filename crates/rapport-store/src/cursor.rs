@@ -14,8 +14,12 @@ use crate::error::StoreError;
 pub enum CursorValue {
     /// Integer column.
     Int(i64),
+    /// A decimal number (a custom number field).
+    Float(f64),
     /// Text column, or a timestamp in RFC 3339 with full precision.
     Text(String),
+    /// An empty custom field.
+    Null,
 }
 
 #[derive(Serialize, Deserialize)]

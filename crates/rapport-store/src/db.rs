@@ -401,6 +401,24 @@ impl Tx {
         })
     }
 
+    /// Runs a fixed statement with no parameters (DDL the application decides at run time,
+    /// such as a custom field's index; its text must come from checked identifiers only).
+    pub(crate) async fn execute_ddl(&mut self, sql: &str) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => {
+                sqlx::query(AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Tx::Postgres(tx) => {
+                sqlx::query(AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Commits.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {

@@ -20,6 +20,7 @@ const TABLE: &str = "deals";
 /// A deal row as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub struct DealRow {
+    custom: String,
     id: Uuid,
     name: String,
     pipeline_id: Uuid,
@@ -68,6 +69,7 @@ const COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "custom",
 ];
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -77,6 +79,10 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 impl Listable for DealRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn custom_values(&self) -> Option<&str> {
+        Some(&self.custom)
+    }
 
     fn column(path: &str) -> Column {
         let name = match path {
@@ -145,6 +151,7 @@ impl Table for DealRow {
         Ok(Deal {
             id: DealId(self.id),
             fields: DealDraft {
+                custom: crate::custom_fields::read_values(&self.custom)?,
                 name: self.name,
                 pipeline_id: PipelineId(self.pipeline_id),
                 stage_id: Some(StageId(self.stage_id)),
@@ -181,6 +188,7 @@ impl Table for DealRow {
         vec![
             ("workspace_id", ws.0.into()),
             ("id", d.id.0.into()),
+            ("custom", d.fields.custom.to_json_text().into()),
             ("name", f.name.clone().into()),
             ("pipeline_id", f.pipeline_id.0.into()),
             ("stage_id", f.stage_id.map(|x| x.0).into()),

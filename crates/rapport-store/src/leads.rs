@@ -18,6 +18,7 @@ const TABLE: &str = "leads";
 /// A lead row as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub struct LeadRow {
+    custom: String,
     id: Uuid,
     first_name: Option<String>,
     last_name: Option<String>,
@@ -64,6 +65,7 @@ const COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "custom",
 ];
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -73,6 +75,10 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 impl Listable for LeadRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn custom_values(&self) -> Option<&str> {
+        Some(&self.custom)
+    }
 
     fn column(path: &str) -> Column {
         let name = match path {
@@ -128,6 +134,7 @@ impl Table for LeadRow {
         Ok(Lead {
             id: LeadId(self.id),
             fields: LeadDraft {
+                custom: crate::custom_fields::read_values(&self.custom)?,
                 first_name: self.first_name,
                 last_name: self.last_name,
                 company_name: self.company_name,
@@ -163,6 +170,7 @@ impl Table for LeadRow {
         vec![
             ("workspace_id", ws.0.into()),
             ("id", l.id.0.into()),
+            ("custom", l.fields.custom.to_json_text().into()),
             ("first_name", f.first_name.clone().into()),
             ("last_name", f.last_name.clone().into()),
             ("company_name", f.company_name.clone().into()),

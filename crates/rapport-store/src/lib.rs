@@ -12,6 +12,7 @@ pub mod cases;
 pub mod companies;
 pub mod contacts;
 pub mod cursor;
+pub mod custom_fields;
 pub mod db;
 pub mod deals;
 pub mod documents;

@@ -4,13 +4,17 @@
 use chrono::{DateTime, Utc};
 use rapport_domain::filter::Op;
 use rapport_domain::ids::WorkspaceId;
-use rapport_domain::query::{Scalar, SortKey, TypedCond, TypedExpr, TypedValue, sort_signature};
+use rapport_domain::objects::custom_field::{CustomSpec, CustomType, format_instant};
+use rapport_domain::query::{
+    FieldRef, Scalar, SortKey, TypedCond, TypedExpr, TypedValue, sort_signature,
+};
 use sea_query::{
     Alias, Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr, Value,
 };
 use uuid::Uuid;
 
 use crate::cursor::{self, CursorValue};
+use crate::custom_fields::{array_sql, value_sql};
 use crate::db::{AnyRow, Backend, Db};
 use crate::error::StoreError;
 
@@ -97,6 +101,12 @@ pub trait Listable: AnyRow {
         }
     }
 
+    /// The row's stored custom field values (JSON text), for tables that have them: what a
+    /// cursor after a row sorted on `custom.<key>` reads.
+    fn custom_values(&self) -> Option<&str> {
+        None
+    }
+
     /// What a listed row must also meet beyond being live in the workspace, written against the
     /// table aliased `t` (a campaign member is hidden while its contact is deleted).
     fn visible(ws: WorkspaceId) -> Option<SimpleExpr> {
@@ -154,7 +164,23 @@ fn scalar_value(s: &Scalar) -> Value {
         Scalar::Time(t) => (*t).into(),
         Scalar::Uuid(u) => (*u).into(),
         Scalar::Bool(b) => (*b).into(),
+        Scalar::Float(f) => (*f).into(),
     }
+}
+
+/// A value as custom fields store it: ids as text and instants in their fixed-width text form
+/// (they live in JSON, not in typed columns).
+fn custom_scalar_value(s: &Scalar) -> Value {
+    match s {
+        Scalar::Uuid(u) => u.to_string().into(),
+        Scalar::Time(t) => format_instant(*t).into(),
+        other => scalar_value(other),
+    }
+}
+
+/// A condition that matches nothing: what a comparison the checker never builds renders as.
+fn never() -> SimpleExpr {
+    Expr::val(1).eq(0)
 }
 
 fn like_escape(s: &str) -> String {
@@ -201,7 +227,10 @@ pub fn condition<R: Listable>(backend: Backend, ws: WorkspaceId, expr: &TypedExp
 }
 
 fn comparison<R: Listable>(backend: Backend, ws: WorkspaceId, c: &TypedCond) -> SimpleExpr {
-    match R::column(c.field.path) {
+    if let FieldRef::Custom(spec) = &c.field {
+        return custom(backend, spec, c);
+    }
+    match R::column(c.field.path()) {
         Column::Plain {
             name,
             empty_is_null,
@@ -247,31 +276,89 @@ fn deadline_breached(
 }
 
 fn plain(backend: Backend, name: &'static str, empty_is_null: bool, c: &TypedCond) -> SimpleExpr {
+    let null = if empty_is_null {
+        col(name).eq("")
+    } else {
+        col(name).is_null()
+    };
+    let target = format!("\"t\".\"{name}\"");
+    compare(backend, || col(name), &target, &null, c, scalar_value)
+}
+
+/// A custom field's condition: its value read from the record's `custom` JSON.
+fn custom(backend: Backend, spec: &CustomSpec, c: &TypedCond) -> SimpleExpr {
+    if spec.kind == CustomType::MultiSelect {
+        return custom_choices(backend, spec, c);
+    }
+    let Ok(sql) = value_sql(backend, "t", &spec.key, spec.kind) else {
+        return never();
+    };
+    let null = Expr::cust(format!("{sql} IS NULL"));
+    compare(
+        backend,
+        || Expr::cust(sql.clone()),
+        &sql,
+        &null,
+        c,
+        custom_scalar_value,
+    )
+}
+
+/// A multi-select field: `contains` tests membership of one option, `is_null` emptiness.
+fn custom_choices(backend: Backend, spec: &CustomSpec, c: &TypedCond) -> SimpleExpr {
+    let Ok(from) = array_sql(backend, &spec.key) else {
+        return never();
+    };
+    let (value, placeholder) = match backend {
+        Backend::Sqlite => ("value", "?"),
+        Backend::Postgres => ("e.v", "$1"),
+    };
+    let any = format!("EXISTS (SELECT 1 FROM {from})");
+    match (c.op, &c.value) {
+        (Op::IsNull, TypedValue::IsNull(true)) => Expr::cust(format!("NOT {any}")),
+        (Op::IsNull, TypedValue::IsNull(false)) => Expr::cust(any),
+        (Op::Contains, TypedValue::One(Scalar::Text(option))) => Expr::cust_with_values(
+            format!("EXISTS (SELECT 1 FROM {from} WHERE {value} = {placeholder})"),
+            [option.clone()],
+        ),
+        _ => never(),
+    }
+}
+
+/// One comparison of `target` (whose SQL text is `target_sql`, for text matching) with the
+/// condition's value(s), converted by `value`; `null` tests that the field is empty.
+fn compare(
+    backend: Backend,
+    target: impl Fn() -> Expr,
+    target_sql: &str,
+    null: &SimpleExpr,
+    c: &TypedCond,
+    value: fn(&Scalar) -> Value,
+) -> SimpleExpr {
     let one = |v: &TypedValue| match v {
-        TypedValue::One(s) => scalar_value(s),
+        TypedValue::One(s) => value(s),
         _ => Value::String(None),
     };
     let is_null = |flag: bool| {
-        let null = if empty_is_null {
-            col(name).eq("")
+        if flag {
+            null.clone()
         } else {
-            col(name).is_null()
-        };
-        if flag { null } else { null.not() }
+            null.clone().not()
+        }
     };
     match (c.op, &c.value) {
         (Op::IsNull, TypedValue::IsNull(flag)) => is_null(*flag),
-        (Op::Eq, v) => col(name).eq(one(v)),
+        (Op::Eq, v) => target().eq(one(v)),
         // "not equal" includes records where the field is empty, as a person reading it expects.
-        (Op::Ne, v) => col(name).ne(one(v)).or(is_null(true)),
-        (Op::Lt, v) => col(name).lt(one(v)),
-        (Op::Lte, v) => col(name).lte(one(v)),
-        (Op::Gt, v) => col(name).gt(one(v)),
-        (Op::Gte, v) => col(name).gte(one(v)),
-        (Op::In, TypedValue::Many(items)) => col(name).is_in(items.iter().map(scalar_value)),
+        (Op::Ne, v) => target().ne(one(v)).or(is_null(true)),
+        (Op::Lt, v) => target().lt(one(v)),
+        (Op::Lte, v) => target().lte(one(v)),
+        (Op::Gt, v) => target().gt(one(v)),
+        (Op::Gte, v) => target().gte(one(v)),
+        (Op::In, TypedValue::Many(items)) => target().is_in(items.iter().map(value)),
         (Op::InPeriod, TypedValue::Range(start, end)) => {
             let (start, end) = period_bounds(c, *start, *end);
-            col(name).gte(start).and(col(name).lt(end))
+            target().gte(value(&start)).and(target().lt(value(&end)))
         }
         (Op::Contains | Op::StartsWith, TypedValue::One(Scalar::Text(s))) => {
             let anchor = if c.op == Op::Contains {
@@ -279,22 +366,22 @@ fn plain(backend: Backend, name: &'static str, empty_is_null: bool, c: &TypedCon
             } else {
                 Anchor::Start
             };
-            let (test, pattern) = text_match(backend, &format!("\"t\".\"{name}\""), s, anchor);
+            let (test, pattern) = text_match(backend, target_sql, s, anchor);
             Expr::cust_with_values(test, [pattern])
         }
         // The checker only builds the pairs above; anything else matches nothing rather than all.
-        _ => Expr::val(1).eq(0),
+        _ => never(),
     }
 }
 
 /// The bounds of an `in_period` range as the field stores them: instants for timestamps, and
 /// for dates (`YYYY-MM-DD` text) the first day of the period and the first day after it.
-fn period_bounds(c: &TypedCond, start: DateTime<Utc>, end: DateTime<Utc>) -> (Value, Value) {
-    if c.field.kind == rapport_domain::schema::FieldKind::Date {
-        let day = |t: DateTime<Utc>| t.date_naive().format("%Y-%m-%d").to_string();
-        (day(start).into(), day(end).into())
+fn period_bounds(c: &TypedCond, start: DateTime<Utc>, end: DateTime<Utc>) -> (Scalar, Scalar) {
+    if c.field.kind() == rapport_domain::schema::FieldKind::Date {
+        let day = |t: DateTime<Utc>| Scalar::Text(t.date_naive().format("%Y-%m-%d").to_string());
+        (day(start), day(end))
     } else {
-        (start.into(), end.into())
+        (Scalar::Time(start), Scalar::Time(end))
     }
 }
 
@@ -410,6 +497,7 @@ fn side(
         (Op::Gte, TypedValue::One(s)) => col("id").in_subquery(sub(Some(v().gte(scalar_value(s))))),
         (Op::InPeriod, TypedValue::Range(start, end)) => {
             let (start, end) = period_bounds(c, *start, *end);
+            let (start, end) = (scalar_value(&start), scalar_value(&end));
             col("id").in_subquery(sub(Some(v().gte(start).and(v().lt(end)))))
         }
         _ => Expr::val(1).eq(0),
@@ -444,55 +532,120 @@ fn tags(backend: Backend, name: &'static str, c: &TypedCond) -> SimpleExpr {
     }
 }
 
-fn sort_column<R: Listable>(key: &SortKey) -> &'static str {
-    R::sort_column(key.field.path)
+/// What one sort key orders by: a column, or a custom field's value read from its JSON, which
+/// may be empty (those rows come last in either direction).
+struct SortTarget {
+    expr: Expr,
+    nullable: bool,
+    descending: bool,
 }
 
-fn cursor_value(v: &CursorValue, is_time: bool) -> Result<Value, StoreError> {
-    Ok(match v {
+fn sort_target<R: Listable>(backend: Backend, key: &SortKey) -> Result<SortTarget, StoreError> {
+    Ok(match &key.field {
+        FieldRef::Custom(spec) => SortTarget {
+            expr: Expr::cust(value_sql(backend, "t", &spec.key, spec.kind)?),
+            nullable: true,
+            descending: key.descending,
+        },
+        FieldRef::Builtin(f) => SortTarget {
+            expr: col(R::sort_column(f.path)),
+            nullable: false,
+            descending: key.descending,
+        },
+    })
+}
+
+fn cursor_value(v: &CursorValue, is_time: bool) -> Result<Option<Value>, StoreError> {
+    Ok(Some(match v {
+        CursorValue::Null => return Ok(None),
         CursorValue::Int(i) => (*i).into(),
+        CursorValue::Float(f) => (*f).into(),
         CursorValue::Text(s) if is_time => DateTime::parse_from_rfc3339(s)
             .map_err(|_| StoreError::InvalidCursor("the cursor is not one this API issued".into()))?
             .with_timezone(&Utc)
             .into(),
         CursorValue::Text(s) => s.clone().into(),
-    })
+    }))
 }
 
-/// Keyset condition: rows strictly after the cursor in the sort order (id breaks ties).
-fn after_cursor<R: Listable>(sort: &[SortKey], values: &[Value], id: Uuid) -> SimpleExpr {
-    let mut cols: Vec<(&'static str, bool, Value)> = sort
+/// Keyset condition: rows strictly after the cursor in the sort order (id breaks ties). A
+/// `None` value is an empty custom field: empty values sort last, so after one come only other
+/// empty ones.
+fn after_cursor(targets: &[SortTarget], values: &[Option<Value>], id: Uuid) -> SimpleExpr {
+    let id_desc = targets.first().is_some_and(|k| k.descending);
+    let plain = targets
         .iter()
-        .zip(values)
-        .map(|(k, v)| (sort_column::<R>(k), k.descending, v.clone()))
-        .collect();
-    let id_desc = sort.first().is_some_and(|k| k.descending);
-    cols.push(("id", id_desc, id.into()));
-    if cols.iter().all(|(_, d, _)| *d == id_desc) {
+        .all(|t| !t.nullable && t.descending == id_desc);
+    if plain {
         // One direction: a row-value comparison, which both databases serve from the index.
-        let left = Expr::tuple(cols.iter().map(|(n, _, _)| col(n)));
-        let right = Expr::tuple(cols.iter().map(|(_, _, v)| Expr::val(v.clone())));
+        let mut left: Vec<Expr> = targets.iter().map(|t| t.expr.clone()).collect();
+        left.push(col("id"));
+        let mut right: Vec<Expr> = values
+            .iter()
+            .map(|v| Expr::val(v.clone().unwrap_or(Value::String(None))))
+            .collect();
+        right.push(Expr::val(id));
+        let (left, right) = (Expr::tuple(left), Expr::tuple(right));
         return if id_desc {
             left.lt(right)
         } else {
             left.gt(right)
         };
     }
-    let mut any = Cond::any();
-    for i in 0..cols.len() {
-        let mut all = Cond::all();
-        for (n, _, v) in &cols[..i] {
-            all = all.add(col(n).eq(v.clone()));
+    let equal = |t: &SortTarget, v: &Option<Value>| match v {
+        Some(v) => t.expr.clone().eq(v.clone()),
+        None => t.expr.clone().is_null(),
+    };
+    let beyond = |t: &SortTarget, v: &Option<Value>| match v {
+        None => never(),
+        Some(v) => {
+            let past = if t.descending {
+                t.expr.clone().lt(v.clone())
+            } else {
+                t.expr.clone().gt(v.clone())
+            };
+            if t.nullable {
+                past.or(t.expr.clone().is_null())
+            } else {
+                past
+            }
         }
-        let (n, desc, v) = &cols[i];
-        all = all.add(if *desc {
-            col(n).lt(v.clone())
-        } else {
-            col(n).gt(v.clone())
+    };
+    let mut any = Cond::any();
+    for i in 0..=targets.len() {
+        let mut all = Cond::all();
+        for (t, v) in targets[..i].iter().zip(values) {
+            all = all.add(equal(t, v));
+        }
+        all = all.add(match targets.get(i) {
+            Some(t) => beyond(t, &values[i]),
+            None if id_desc => col("id").lt(id),
+            None => col("id").gt(id),
         });
         any = any.add(all);
     }
     any.into()
+}
+
+/// A row's value of a custom field as a cursor carries it, read from its stored JSON the way
+/// the database's sort expression reads it.
+fn custom_sort_value(raw: Option<&str>, spec: &CustomSpec) -> CursorValue {
+    let value = raw
+        .and_then(|r| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(r).ok())
+        .and_then(|mut m| m.remove(&spec.key));
+    match value {
+        Some(serde_json::Value::String(s)) => CursorValue::Text(s),
+        Some(serde_json::Value::Number(n)) => match n.as_i64() {
+            Some(i) => CursorValue::Int(i),
+            None => n.as_f64().map_or(CursorValue::Null, CursorValue::Float),
+        },
+        Some(serde_json::Value::Object(m)) if spec.kind == CustomType::Money => m
+            .get("amount")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|a| rapport_domain::values::parse_amount_e4(a).ok())
+            .map_or(CursorValue::Null, CursorValue::Int),
+        _ => CursorValue::Null,
+    }
 }
 
 /// Runs a list request.
@@ -512,6 +665,11 @@ pub async fn list<R: Listable>(
     } else {
         None
     };
+    let targets = p
+        .sort
+        .iter()
+        .map(|k| sort_target::<R>(backend, k))
+        .collect::<Result<Vec<_>, _>>()?;
     if let Some(raw) = p.cursor {
         let c = cursor::decode(raw, &signature, p.sort.len())?;
         let values = p
@@ -519,18 +677,21 @@ pub async fn list<R: Listable>(
             .iter()
             .zip(&c.values)
             .map(|(k, v)| {
-                cursor_value(
-                    v,
-                    matches!(k.field.kind, rapport_domain::schema::FieldKind::Timestamp),
-                )
+                let is_time = matches!(&k.field, FieldRef::Builtin(f)
+                    if f.kind == rapport_domain::schema::FieldKind::Timestamp);
+                cursor_value(v, is_time)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        q.and_where(after_cursor::<R>(p.sort, &values, c.id));
+        q.and_where(after_cursor(&targets, &values, c.id));
     }
-    for k in p.sort {
-        q.order_by(
-            (Alias::new("t"), Alias::new(sort_column::<R>(k))),
-            if k.descending {
+    for t in &targets {
+        if t.nullable {
+            // Empty values last, whichever the direction.
+            q.order_by_expr(t.expr.clone().is_null(), Order::Asc);
+        }
+        q.order_by_expr(
+            t.expr.clone(),
+            if t.descending {
                 Order::Desc
             } else {
                 Order::Asc
@@ -550,7 +711,10 @@ pub async fn list<R: Listable>(
             let values = p
                 .sort
                 .iter()
-                .map(|k| last.sort_value(k.field.path))
+                .map(|k| match &k.field {
+                    FieldRef::Custom(spec) => custom_sort_value(last.custom_values(), spec),
+                    FieldRef::Builtin(f) => last.sort_value(f.path),
+                })
                 .collect();
             cursor::encode(&signature, values, last.id())
         })

@@ -29,6 +29,7 @@ const NO_END: &str = "9999-12-31";
 /// A project row as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub struct ProjectRow {
+    custom: String,
     id: Uuid,
     name: String,
     company_id: Option<Uuid>,
@@ -69,6 +70,7 @@ const COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "custom",
 ];
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -87,6 +89,10 @@ fn day(d: NaiveDate) -> String {
 impl Listable for ProjectRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn custom_values(&self) -> Option<&str> {
+        Some(&self.custom)
+    }
 
     fn column(path: &str) -> Column {
         let plain = |name| Column::Plain {
@@ -157,6 +163,7 @@ impl Table for ProjectRow {
         Ok(Project {
             id: ProjectId(self.id),
             fields: ProjectDraft {
+                custom: crate::custom_fields::read_values(&self.custom)?,
                 name: self.name,
                 company_id: self.company_id.map(CompanyId),
                 deal_id: self.deal_id.map(DealId),
@@ -187,6 +194,7 @@ impl Table for ProjectRow {
         vec![
             ("workspace_id", ws.0.into()),
             ("id", p.id.0.into()),
+            ("custom", p.fields.custom.to_json_text().into()),
             ("name", f.name.clone().into()),
             ("company_id", f.company_id.map(|x| x.0).into()),
             ("deal_id", f.deal_id.map(|x| x.0).into()),

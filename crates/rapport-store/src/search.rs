@@ -33,6 +33,8 @@ pub const CAMPAIGN: &str = "campaign";
 pub const PROJECT: &str = "project";
 /// `object_type` of documents.
 pub const DOCUMENT: &str = "document";
+/// `object_type` of custom field definitions.
+pub const CUSTOM_FIELD: &str = "custom_field";
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]

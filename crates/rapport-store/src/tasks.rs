@@ -25,6 +25,7 @@ fn no_due_date() -> DateTime<Utc> {
 /// A task row as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub struct TaskRow {
+    custom: String,
     id: Uuid,
     title: String,
     description: Option<String>,
@@ -64,6 +65,7 @@ pub const COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "custom",
 ];
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -73,6 +75,10 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 impl Listable for TaskRow {
     const TABLE: &'static str = TABLE;
     const COLUMNS: &'static [&'static str] = COLUMNS;
+
+    fn custom_values(&self) -> Option<&str> {
+        Some(&self.custom)
+    }
 
     fn column(path: &str) -> Column {
         let plain = |name| Column::Plain {
@@ -125,6 +131,7 @@ fn row_values(ws: WorkspaceId, t: &Task) -> Vec<(&'static str, SimpleExpr)> {
     vec![
         ("workspace_id", ws.0.into()),
         ("id", t.id.0.into()),
+        ("custom", t.fields.custom.to_json_text().into()),
         ("title", f.title.clone().into()),
         ("description", f.description.clone().into()),
         ("due_at", f.due_at.into()),
@@ -168,6 +175,7 @@ impl Table for TaskRow {
         Ok(Task {
             id: TaskId(self.id),
             fields: TaskDraft {
+                custom: crate::custom_fields::read_values(&self.custom)?,
                 title: self.title,
                 description: self.description,
                 due_at: self.due_at,

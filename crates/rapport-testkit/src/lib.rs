@@ -382,6 +382,38 @@ impl TestApp {
         }
     }
 
+    /// The query plan the database chooses for `sql` (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN`
+    /// with sequential scans discouraged on PostgreSQL, whose planner prefers them on tiny
+    /// tables), one line per step: what tests read to tell an index is used.
+    pub async fn plan(&self, sql: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.db.url)
+                    .await
+                    .expect("sqlite");
+                let rows: Vec<(i64, i64, i64, String)> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                        .fetch_all(&mut c)
+                        .await
+                        .expect("plan");
+                rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.db.url).await.expect("pg");
+                sqlx::query("SET enable_seqscan = off")
+                    .execute(&mut c)
+                    .await
+                    .expect("set");
+                let rows: Vec<(String,)> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+                        .fetch_all(&mut c)
+                        .await
+                        .expect("plan");
+                rows.into_iter().map(|r| r.0).collect::<Vec<_>>().join("\n")
+            }
+        }
+    }
+
     /// Counts rows of a table (all workspaces, deleted included).
     pub async fn count_rows(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) AS n FROM {table}");

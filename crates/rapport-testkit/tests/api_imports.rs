@@ -420,6 +420,72 @@ async fn bad_rows_are_skipped_and_reported_by_row_number(b: Backend) {
     assert!(res.text().contains("nowhere.io"), "{}", res.text());
 }
 
+async fn custom_fields_are_mapped_typed_and_validated_per_row(b: Backend) {
+    let app = TestApp::new(b).await;
+    for body in [
+        json!({"object": "contacts", "key": "seats", "label": "Seats", "type": "number",
+            "filterable": true}),
+        json!({"object": "contacts", "key": "vip", "label": "VIP", "type": "boolean"}),
+        json!({"object": "contacts", "key": "areas", "label": "Areas", "type": "multi_select",
+            "options": ["sales", "support"]}),
+        json!({"object": "contacts", "key": "erp_id", "label": "ERP id", "type": "text",
+            "unique": true}),
+    ] {
+        let res = app.post("/api/v1/custom-fields", body).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    }
+    let csv = "Email,Seats,VIP,Areas,ERP\n\
+               a@example.com,12,yes,sales;support,E1\n\
+               b@example.com,many,no,,E2\n\
+               c@example.com,3.5,n,support,E1\n";
+    let import = upload(&app, "contacts", csv).await;
+    let mapping = json!({ "Email": "emails", "Seats": "custom.seats", "VIP": "custom.vip",
+        "Areas": "custom.areas", "ERP": "custom.erp_id" });
+    // An unknown custom target is named, with the fields that exist.
+    let res = start(
+        &app,
+        &id(&import),
+        json!({ "Email": "emails", "Seats": "custom.nope" }),
+        true,
+    )
+    .await;
+    let p = res.problem(422, "validation-failed");
+    assert_eq!(p["errors"][0]["pointer"], "/mapping/Seats", "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("custom.seats")
+    );
+    let res = start(&app, &id(&import), mapping, false).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.text());
+    run_all(&app).await;
+    let v = status(&app, &id(&import)).await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["created"], 1, "{v}");
+    assert_eq!(v["rows_failed"], 2, "{v}");
+    let page = app
+        .get("/api/v1/contacts?filter=custom.seats%20eq%2012")
+        .await
+        .json();
+    assert_eq!(
+        page["data"][0]["custom"],
+        json!({"seats": 12, "vip": true, "areas": ["sales", "support"], "erp_id": "E1"})
+    );
+    // The bad number and the duplicate unique value are reported against their columns.
+    let res = app.get(&format!("{IMPORTS}/{}/errors", id(&import))).await;
+    let mut rdr = csv::Reader::from_reader(res.body.as_ref());
+    let rows: Vec<(String, String)> = rdr
+        .records()
+        .map(|r| {
+            let r = r.expect("csv");
+            (r[0].to_owned(), r[1].to_owned())
+        })
+        .collect();
+    assert_eq!(rows[0], ("3".to_owned(), "Seats".to_owned()), "{rows:?}");
+    assert_eq!(rows[1].0, "4", "{rows:?}");
+}
+
 async fn cancel_stops_an_import_before_or_between_chunks(b: Backend) {
     let app = TestApp::with_config(b, |c| c.imports.chunk_millis = WHOLE_CHUNKS).await;
     // Not started yet: cancelled at once, and it cannot start any more.
@@ -672,6 +738,7 @@ both_backends!(
     a_2000_row_import_completes_and_a_second_run_duplicates_nothing,
     an_update_adds_addresses_and_tags_and_never_drops_one,
     bad_rows_are_skipped_and_reported_by_row_number,
+    custom_fields_are_mapped_typed_and_validated_per_row,
     cancel_stops_an_import_before_or_between_chunks,
     a_crashed_runners_job_is_resumed_without_duplicates,
     a_chunk_cut_short_by_its_time_budget_resumes_at_the_next_row,

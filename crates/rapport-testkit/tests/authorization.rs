@@ -57,6 +57,19 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("delete", "/api/v1/pipelines/{id}", AtLeast(Manager)),
     ("post", "/api/v1/pipelines/{id}/restore", AtLeast(Manager)),
     ("post", "/api/v1/pipelines/search", AtLeast(Viewer)),
+    ("get", "/api/v1/custom-fields", AtLeast(Viewer)),
+    ("post", "/api/v1/custom-fields", AtLeast(Manager)),
+    ("get", "/api/v1/custom-fields/{id}", AtLeast(Viewer)),
+    ("patch", "/api/v1/custom-fields/{id}", AtLeast(Manager)),
+    ("delete", "/api/v1/custom-fields/{id}", AtLeast(Manager)),
+    (
+        "post",
+        "/api/v1/custom-fields/{id}/restore",
+        AtLeast(Manager),
+    ),
+    ("post", "/api/v1/custom-fields/search", AtLeast(Viewer)),
+    ("get", "/api/v1/custom-fields/export", AtLeast(Manager)),
+    ("post", "/api/v1/custom-fields/batch", AtLeast(Viewer)),
     (
         "post",
         "/api/v1/pipelines/{id}/stages/{stage_id}/remove",
@@ -395,6 +408,11 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         ("post", "/api/v1/contacts") => json!({ "first_name": "Matrix" }),
         ("post", "/api/v1/companies") => json!({ "name": "Matrix Ltd" }),
         ("post", "/api/v1/pipelines") => json!({ "name": "Matrix", "stages": [{ "name": "A" }] }),
+        // A fresh key each time: a second role's create must not meet the first one's key.
+        ("post", "/api/v1/custom-fields") => json!({
+            "object": "contacts", "key": format!("m{}", uuid::Uuid::now_v7().simple()),
+            "label": "Matrix", "type": "text"
+        }),
         ("post", "/api/v1/deals") => {
             json!({ "name": "Matrix", "pipeline_id": uuid::Uuid::now_v7().to_string() })
         }
@@ -724,6 +742,14 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         .get(&format!("/api/v1/documents/{document_id}"))
         .await
         .text();
+    let field = app
+        .post(
+            "/api/v1/custom-fields",
+            json!({ "object": "contacts", "key": "tier", "label": "Tier", "type": "text" }),
+        )
+        .await
+        .json();
+    let field_id = field["id"].as_str().expect("custom field id").to_owned();
     let colleague = app.member(Role::Member).await;
     let tokens = app.get("/api/v1/tokens").await.json();
     let token_id = tokens["data"][0]["id"]
@@ -751,6 +777,7 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         document_id.clone(),
         OUR_TAG.to_owned(),
         import_id.clone(),
+        field_id.clone(),
     ];
     let tasks_before = app.get(&format!("/api/v1/tasks/{task_id}")).await.text();
     let appointment_before = app
@@ -767,6 +794,7 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
         format!("/api/v1/campaigns/{campaign_id}/deals"),
         "/api/v1/members".to_owned(),
         "/api/v1/tags".to_owned(),
+        format!("/api/v1/custom-fields/{field_id}"),
     ];
     let before = snapshot(&app, &watched).await;
 
@@ -800,6 +828,8 @@ async fn another_workspace_gets_404_for_every_id_and_sees_nothing(b: Backend) {
             document_id.as_str()
         } else if template.starts_with("/api/v1/imports") {
             import_id.as_str()
+        } else if template.starts_with("/api/v1/custom-fields") {
+            field_id.as_str()
         } else {
             contact_id.as_str()
         };

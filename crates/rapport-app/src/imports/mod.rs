@@ -445,9 +445,10 @@ pub async fn start(app: &App, ctx: &Ctx, id: Uuid, body: Value) -> Result<Starte
     let columns: Vec<String> = serde_json::from_str(&row.columns)
         .map_err(|e| AppError::Internal(format!("stored import columns: {e}")))?;
     let raw = body.mapping.unwrap_or(Value::Null);
+    let custom = crate::custom_fields::definitions(app, ctx, &row.object).await?;
     let mapping = match row.object.as_str() {
-        "companies" => parse_mapping::<Company>(ctx, &raw, &columns)?,
-        _ => parse_mapping::<Contact>(ctx, &raw, &columns)?,
+        "companies" => parse_mapping::<Company>(ctx, &raw, &columns, &custom)?,
+        _ => parse_mapping::<Contact>(ctx, &raw, &columns, &custom)?,
     };
     if row.status != "uploaded" {
         return Err(AppError::Conflict {
@@ -501,8 +502,9 @@ fn parse_mapping<O: Importable>(
     ctx: &Ctx,
     raw: &Value,
     columns: &[String],
+    custom: &[rapport_domain::objects::CustomFieldDraft],
 ) -> Result<Mapping, AppError> {
-    let mapping = Mapping::parse::<O>(raw, columns).map_err(AppError::Validation)?;
+    let mapping = Mapping::parse::<O>(raw, columns, custom).map_err(AppError::Validation)?;
     // The same rule as a single write: a role that may not see personal fields may not fill
     // them from a file either.
     let touched: serde_json::Map<String, Value> = mapping

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
+use rapport_domain::objects::custom_field::{CustomFieldDraft, CustomType};
 use rapport_domain::objects::{Company, CompanyDraft, Contact, ContactDraft, Record};
 use rapport_domain::validation::FieldError;
 use rapport_domain::values::DomainName;
@@ -375,6 +376,33 @@ pub async fn live<O: Object>(tx: &mut Tx, ctx: &Ctx, id: Uuid) -> Result<Option<
 pub struct Mapping {
     /// The mapped columns.
     pub columns: Vec<(usize, String, String)>,
+    /// The type of each custom field a column fills (`custom.<key>` targets), which decides
+    /// how its cells become JSON values.
+    custom: BTreeMap<String, CustomType>,
+}
+
+/// A cell as a custom field's value: numbers and flags typed, a money cell as money, a
+/// multi-select split on `;`; anything unreadable stays text for the validation to refuse with
+/// its pointer.
+fn custom_cell(kind: CustomType, cell: &str) -> Value {
+    match kind {
+        CustomType::Number => serde_json::from_str::<serde_json::Number>(cell.trim())
+            .map_or_else(|_| Value::String(cell.to_owned()), Value::Number),
+        CustomType::Boolean => match cell.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" => Value::Bool(true),
+            "false" | "no" | "n" | "0" => Value::Bool(false),
+            _ => Value::String(cell.to_owned()),
+        },
+        CustomType::Money => money(cell),
+        CustomType::MultiSelect => Value::Array(
+            cell.split(LIST_SEPARATOR)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| Value::String(v.to_owned()))
+                .collect(),
+        ),
+        _ => Value::String(cell.to_owned()),
+    }
 }
 
 /// RFC 6901 escaping of one pointer segment.
@@ -386,7 +414,12 @@ impl Mapping {
     /// Checks a `{"Column": "target"}` object against the file's columns and the object's
     /// targets, listing every problem (`/mapping/<column>`). A column mapped to `null` or `""`
     /// is skipped.
-    pub fn parse<O: Importable>(value: &Value, header: &[String]) -> Result<Self, Vec<FieldError>> {
+    /// `custom` are the object's custom fields: `custom.<key>` names one as a target.
+    pub fn parse<O: Importable>(
+        value: &Value,
+        header: &[String],
+        custom: &[CustomFieldDraft],
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let Some(map) = value.as_object() else {
             return Err(vec![FieldError {
@@ -396,6 +429,7 @@ impl Mapping {
             }]);
         };
         let mut columns = Vec::new();
+        let mut kinds = BTreeMap::new();
         let mut used: BTreeMap<&str, &str> = BTreeMap::new();
         for (column, target) in map {
             let pointer = format!("/mapping/{}", escape(column));
@@ -420,14 +454,21 @@ impl Mapping {
                 });
                 continue;
             };
-            if !O::TARGETS.contains(&target) {
+            let custom_field = target
+                .strip_prefix("custom.")
+                .and_then(|key| custom.iter().find(|d| d.key == key));
+            if let Some(def) = custom_field {
+                kinds.insert(def.key.clone(), def.kind);
+            } else if !O::TARGETS.contains(&target) {
+                let mut targets: Vec<String> = O::TARGETS.iter().map(|t| (*t).to_owned()).collect();
+                targets.extend(custom.iter().map(|d| format!("custom.{}", d.key)));
                 errors.push(FieldError {
                     pointer,
                     code: "unknown_target".into(),
                     message: format!(
                         "'{target}' is not a field {} can be imported into; fields: {}",
                         O::SCHEMA.name,
-                        O::TARGETS.join(", ")
+                        targets.join(", ")
                     ),
                 });
                 continue;
@@ -453,7 +494,10 @@ impl Mapping {
         }
         columns.sort_by_key(|c| c.0);
         if errors.is_empty() {
-            Ok(Self { columns })
+            Ok(Self {
+                columns,
+                custom: kinds,
+            })
         } else {
             Err(errors)
         }
@@ -474,8 +518,22 @@ impl Mapping {
         let mut body = Map::new();
         for (index, _, target) in &self.columns {
             let cell = cells.get(*index).map_or("", |c| c.trim());
-            if !cell.is_empty() {
-                O::put(&mut body, target, cell);
+            if cell.is_empty() {
+                continue;
+            }
+            let custom_kind = target
+                .strip_prefix("custom.")
+                .and_then(|key| Some((key, *self.custom.get(key)?)));
+            match custom_kind {
+                Some((key, kind)) => {
+                    if let Value::Object(values) = body
+                        .entry("custom".to_owned())
+                        .or_insert_with(|| Value::Object(Map::new()))
+                    {
+                        values.insert(key.to_owned(), custom_cell(kind, cell));
+                    }
+                }
+                None => O::put(&mut body, target, cell),
             }
         }
         body

@@ -211,7 +211,8 @@ async fn run_job<O: Importable>(
         .as_deref()
         .and_then(|m| serde_json::from_str(m).ok())
         .ok_or_else(|| Stop::Fail("the import has no column mapping".into()))?;
-    let mapping = Mapping::parse::<O>(&raw, &columns)
+    let custom = crate::custom_fields::definitions(app, &ctx, O::SCHEMA.name).await?;
+    let mapping = Mapping::parse::<O>(&raw, &columns, &custom)
         .map_err(|_| Stop::Fail("the stored column mapping is no longer valid".into()))?;
     if !file_path(app, ctx.workspace_id, row.id).exists() {
         return Err(Stop::Fail("the uploaded file is missing".into()));
@@ -542,16 +543,42 @@ async fn prepare<O: Importable>(
     if !problems.is_empty() {
         return Ok(Prepared::Refused { body, problems });
     }
-    let draft = match O::parse(app, body.clone()) {
+    let mut draft = match O::parse(app, body.clone()) {
         Ok(d) => d,
         Err(problems) => return Ok(Prepared::Refused { body, problems }),
     };
     match O::find_existing(tx, ctx, &draft).await? {
-        Ok(existing) => Ok(Prepared::Ready {
-            body,
-            draft,
-            existing,
-        }),
+        Ok(existing) => {
+            // A new record's custom values are checked here, where a refusal keeps the chunk's
+            // transaction (inside the create it would cost it, and the chunk would be redone).
+            if existing.is_none()
+                && let Some(values) = O::custom(&mut draft)
+            {
+                let checked = crate::custom_fields::settle_values::<O>(
+                    app,
+                    tx,
+                    ctx,
+                    values,
+                    None,
+                    Uuid::nil(),
+                )
+                .await;
+                if let Err(e) = checked {
+                    return match refused(e, None)? {
+                        (_, Outcome::Failed(problems)) => Ok(Prepared::Refused { body, problems }),
+                        _ => Ok(Prepared::Refused {
+                            body,
+                            problems: Vec::new(),
+                        }),
+                    };
+                }
+            }
+            Ok(Prepared::Ready {
+                body,
+                draft,
+                existing,
+            })
+        }
         Err(p) => Ok(Prepared::Refused {
             body,
             problems: vec![p],

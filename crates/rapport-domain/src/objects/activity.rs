@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::body::Body;
+use super::custom_field::CustomValues;
 use super::record_ref::RecordRef;
 use crate::ids::{ActivityId, UserId};
 use crate::validation::{Errors, FieldError};
@@ -71,6 +72,9 @@ pub struct ActivityDraft {
     /// Who logged it.
     #[schema(value_type = Option<String>, format = Uuid)]
     pub owner_id: Option<UserId>,
+    /// The workspace's custom fields (`custom.<key>`), checked against their definitions.
+    #[serde(default)]
+    pub custom: CustomValues,
 }
 
 /// A stored activity as the API shows it.
@@ -109,6 +113,7 @@ pub const WRITABLE: &[&str] = &[
     "attendees",
     "links",
     "owner_id",
+    "custom",
 ];
 
 /// The read-only fields.
@@ -156,6 +161,7 @@ impl ActivityDraft {
         let Some(mut body) = Body::open(value, "", &known, &mut errors) else {
             return Err(errors.into_vec());
         };
+        let custom = CustomValues::take_raw(&mut body);
         body.refuse_read_only(READ_ONLY);
         let kind = body.choice("kind", KINDS);
         if kind.is_none() && body.has_no_error_at("kind") {
@@ -209,6 +215,7 @@ impl ActivityDraft {
             );
         }
         let draft = ActivityDraft {
+            custom,
             kind: kind.unwrap_or("note").to_owned(),
             subject: body.text("subject", 500),
             body: body.multiline("body", 100_000),

@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::body::Body;
+use super::custom_field::CustomValues;
 use super::record_ref::{LINKABLE_OBJECTS, RecordRef};
 use crate::ids::{AppointmentId, ContactId, UserId};
 use crate::validation::{Errors, FieldError};
@@ -67,6 +68,9 @@ pub struct AppointmentDraft {
     pub owner_id: Option<UserId>,
     /// Agenda or notes, several lines allowed.
     pub description: Option<String>,
+    /// The workspace's custom fields (`custom.<key>`), checked against their definitions.
+    #[serde(default)]
+    pub custom: CustomValues,
 }
 
 /// A stored appointment as the API shows it.
@@ -102,6 +106,7 @@ pub const WRITABLE: &[&str] = &[
     "records",
     "owner_id",
     "description",
+    "custom",
 ];
 
 /// The read-only fields.
@@ -116,6 +121,7 @@ impl AppointmentDraft {
         let Some(mut body) = Body::open(value, "", &known, &mut errors) else {
             return Err(errors.into_vec());
         };
+        let custom = CustomValues::take_raw(&mut body);
         body.refuse_read_only(READ_ONLY);
         let title = body.text("title", 200);
         if title.is_none() && body.has_no_error_at("title") {
@@ -150,6 +156,7 @@ impl AppointmentDraft {
             return Err(errors.into_vec());
         };
         errors.finish(AppointmentDraft {
+            custom,
             title,
             starts_at,
             ends_at,

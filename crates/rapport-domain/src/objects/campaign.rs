@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::body::Body;
 use super::company::MoneySchema;
+use super::custom_field::CustomValues;
 use crate::ids::{CampaignId, UserId};
 use crate::validation::{Errors, FieldError};
 use crate::values::Money;
@@ -169,6 +170,9 @@ pub struct CampaignDraft {
     pub owner_id: Option<UserId>,
     /// What it is about, several lines allowed.
     pub description: Option<String>,
+    /// The workspace's custom fields (`custom.<key>`), checked against their definitions.
+    #[serde(default)]
+    pub custom: CustomValues,
 }
 
 /// A campaign's live members by status.
@@ -235,6 +239,7 @@ pub const WRITABLE: &[&str] = &[
     "ends_on",
     "owner_id",
     "description",
+    "custom",
 ];
 
 /// The read-only fields.
@@ -250,6 +255,7 @@ impl CampaignDraft {
         let Some(mut body) = Body::open(value, "", &known, &mut errors) else {
             return Err(errors.into_vec());
         };
+        let custom = CustomValues::take_raw(&mut body);
         body.refuse_read_only(READ_ONLY);
         let name = body.text("name", 200);
         if name.is_none() && body.has_no_error_at("name") {
@@ -272,6 +278,7 @@ impl CampaignDraft {
             );
         }
         let draft = CampaignDraft {
+            custom,
             name: name.unwrap_or_default(),
             kind,
             status,

@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::body::Body;
+use super::custom_field::CustomValues;
 use crate::ids::{CaseId, CompanyId, ContactId, UserId};
 use crate::validation::{Errors, FieldError};
 use crate::values::Tag;
@@ -157,6 +158,9 @@ pub struct CaseDraft {
     #[schema(value_type = Vec<String>)]
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// The workspace's custom fields (`custom.<key>`), checked against their definitions.
+    #[serde(default)]
+    pub custom: CustomValues,
 }
 
 /// What the server keeps about a case.
@@ -268,6 +272,7 @@ pub const WRITABLE: &[&str] = &[
     "company_id",
     "assignee_id",
     "tags",
+    "custom",
 ];
 
 /// The read-only fields.
@@ -293,6 +298,7 @@ impl CaseDraft {
         let Some(mut body) = Body::open(value, "", &known, &mut errors) else {
             return Err(errors.into_vec());
         };
+        let custom = CustomValues::take_raw(&mut body);
         body.refuse_read_only(READ_ONLY);
         let subject = body.text("subject", SUBJECT_MAX);
         if subject.is_none() && body.has_no_error_at("subject") {
@@ -307,6 +313,7 @@ impl CaseDraft {
             .and_then(CasePriority::parse)
             .unwrap_or_default();
         let draft = CaseDraft {
+            custom,
             subject: subject.unwrap_or_default(),
             description: body.multiline("description", DESCRIPTION_MAX),
             status,

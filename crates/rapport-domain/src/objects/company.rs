@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::address::Address;
 use super::body::Body;
+use super::custom_field::CustomValues;
 use crate::ids::{CompanyId, UserId};
 use crate::validation::{Errors, FieldError};
 use crate::values::{DomainName, Money, Tag};
@@ -35,6 +36,9 @@ pub struct CompanyDraft {
     /// Free tags.
     #[schema(value_type = Vec<String>)]
     pub tags: Vec<Tag>,
+    /// The workspace's custom fields (`custom.<key>`), checked against their definitions.
+    #[serde(default)]
+    pub custom: CustomValues,
 }
 
 /// Money as the API shows it: a decimal string and an ISO 4217 code, never a float.
@@ -80,6 +84,7 @@ pub const WRITABLE: &[&str] = &[
     "address",
     "owner_id",
     "tags",
+    "custom",
 ];
 
 /// The read-only fields.
@@ -100,6 +105,7 @@ fn read(value: Value, errors: &mut Errors) -> Option<CompanyDraft> {
     let mut known: Vec<&str> = WRITABLE.to_vec();
     known.extend_from_slice(READ_ONLY);
     let mut body = Body::open(value, "", &known, errors)?;
+    let custom = CustomValues::take_raw(&mut body);
     for key in READ_ONLY {
         if body.take(key).is_some() {
             body.fail(
@@ -141,6 +147,7 @@ fn read(value: Value, errors: &mut Errors) -> Option<CompanyDraft> {
     let owner_id = body.uuid("owner_id").map(UserId);
     let tags = body.tags("tags");
     Some(CompanyDraft {
+        custom,
         name: name.unwrap_or_default(),
         domain,
         industry,

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::address::Address;
 use super::body::Body;
+use super::custom_field::CustomValues;
 use crate::ids::{CompanyId, ContactId, UserId};
 use crate::validation::{Errors, FieldError};
 use crate::values::{EmailAddress, LifecycleStage, PhoneE164, Tag};
@@ -67,6 +68,9 @@ pub struct ContactDraft {
     pub tags: Vec<Tag>,
     /// Free notes (multi-line).
     pub notes: Option<String>,
+    /// The workspace's custom fields (`custom.<key>`), checked against their definitions.
+    #[serde(default)]
+    pub custom: CustomValues,
 }
 
 /// A stored contact as the API shows it.
@@ -103,6 +107,7 @@ pub const WRITABLE: &[&str] = &[
     "owner_id",
     "tags",
     "notes",
+    "custom",
 ];
 
 /// The read-only fields, named in the error when a client sends one.
@@ -148,6 +153,7 @@ fn read(value: Value, region: Option<&str>, errors: &mut Errors) -> Option<Conta
     let mut known: Vec<&str> = WRITABLE.to_vec();
     known.extend_from_slice(READ_ONLY);
     let mut body = Body::open(value, "", &known, errors)?;
+    let custom = CustomValues::take_raw(&mut body);
     for key in READ_ONLY {
         if body.take(key).is_some() {
             body.fail(
@@ -177,6 +183,7 @@ fn read(value: Value, region: Option<&str>, errors: &mut Errors) -> Option<Conta
         );
     }
     Some(ContactDraft {
+        custom,
         first_name,
         last_name,
         emails,

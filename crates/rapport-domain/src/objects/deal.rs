@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::body::Body;
 use super::company::MoneySchema;
+use super::custom_field::CustomValues;
 use crate::ids::{CompanyId, DealId, PipelineId, StageId, UserId};
 use crate::validation::{Errors, FieldError};
 use crate::values::{Money, Tag};
@@ -43,6 +44,9 @@ pub struct DealDraft {
     /// Free tags.
     #[schema(value_type = Vec<String>)]
     pub tags: Vec<Tag>,
+    /// The workspace's custom fields (`custom.<key>`), checked against their definitions.
+    #[serde(default)]
+    pub custom: CustomValues,
 }
 
 /// What the server keeps about a deal.
@@ -129,6 +133,7 @@ pub const WRITABLE: &[&str] = &[
     "close_reason",
     "owner_id",
     "tags",
+    "custom",
 ];
 
 /// The read-only fields.
@@ -155,6 +160,7 @@ impl DealDraft {
         let Some(mut body) = Body::open(value, "", &known, &mut errors) else {
             return Err(errors.into_vec());
         };
+        let custom = CustomValues::take_raw(&mut body);
         body.refuse_read_only(READ_ONLY);
         let name = body.text("name", 200);
         if name.is_none() && body.has_no_error_at("name") {
@@ -165,6 +171,7 @@ impl DealDraft {
             body.fail("pipeline_id", "required", "a deal belongs to a pipeline");
         }
         let draft = DealDraft {
+            custom,
             name: name.unwrap_or_default(),
             pipeline_id: pipeline_id.unwrap_or_default(),
             stage_id: body.uuid("stage_id").map(StageId),

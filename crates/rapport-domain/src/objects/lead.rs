@@ -9,6 +9,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::body::Body;
+use super::custom_field::CustomValues;
 use crate::ids::{CompanyId, ContactId, DealId, LeadId, UserId};
 use crate::validation::{Errors, FieldError};
 use crate::values::{EmailAddress, PhoneE164, Tag};
@@ -49,6 +50,9 @@ pub struct LeadDraft {
     /// Free tags.
     #[schema(value_type = Vec<String>)]
     pub tags: Vec<Tag>,
+    /// The workspace's custom fields (`custom.<key>`), checked against their definitions.
+    #[serde(default)]
+    pub custom: CustomValues,
 }
 
 /// What the server keeps about a lead.
@@ -108,6 +112,7 @@ pub const WRITABLE: &[&str] = &[
     "disqualified_reason",
     "owner_id",
     "tags",
+    "custom",
 ];
 
 /// The read-only fields.
@@ -135,6 +140,7 @@ impl LeadDraft {
         let Some(mut body) = Body::open(value, "", &known, &mut errors) else {
             return Err(errors.into_vec());
         };
+        let custom = CustomValues::take_raw(&mut body);
         body.refuse_read_only(READ_ONLY);
         let first_name = body.text("first_name", 100);
         let last_name = body.text("last_name", 100);
@@ -169,6 +175,7 @@ impl LeadDraft {
             );
         }
         let draft = LeadDraft {
+            custom,
             first_name,
             last_name,
             company_name,

@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::body::Body;
+use super::custom_field::CustomValues;
 use crate::ids::{CompanyId, DealId, MilestoneId, ProjectId, UserId};
 use crate::validation::{Errors, FieldError};
 use crate::values::Tag;
@@ -118,6 +119,9 @@ pub struct ProjectDraft {
     /// Milestones in project order (at most 200). The array is replaced whole by a write, like
     /// any JSON array in a merge patch: send every milestone to keep, with its id.
     pub milestones: Vec<Milestone>,
+    /// The workspace's custom fields (`custom.<key>`), checked against their definitions.
+    #[serde(default)]
+    pub custom: CustomValues,
 }
 
 /// What the server derives for a project.
@@ -186,6 +190,7 @@ pub const WRITABLE: &[&str] = &[
     "description",
     "tags",
     "milestones",
+    "custom",
 ];
 
 /// The read-only fields.
@@ -207,6 +212,7 @@ impl ProjectDraft {
         let Some(mut body) = Body::open(value, "", &known, &mut errors) else {
             return Err(errors.into_vec());
         };
+        let custom = CustomValues::take_raw(&mut body);
         body.refuse_read_only(READ_ONLY);
         let name = body.text("name", 200);
         if name.is_none() && body.has_no_error_at("name") {
@@ -228,6 +234,7 @@ impl ProjectDraft {
             );
         }
         let draft = ProjectDraft {
+            custom,
             name: name.unwrap_or_default(),
             company_id: body.uuid("company_id").map(CompanyId),
             deal_id: body.uuid("deal_id").map(DealId),

@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::body::Body;
+use super::custom_field::CustomValues;
 use super::record_ref::{LINKABLE_OBJECTS, RecordRef};
 use crate::ids::{TaskId, UserId};
 use crate::validation::{Errors, FieldError};
@@ -114,6 +115,9 @@ pub struct TaskDraft {
     /// Free tags.
     #[schema(value_type = Vec<String>)]
     pub tags: Vec<Tag>,
+    /// The workspace's custom fields (`custom.<key>`), checked against their definitions.
+    #[serde(default)]
+    pub custom: CustomValues,
 }
 
 /// What the server keeps about a task.
@@ -159,6 +163,7 @@ pub const WRITABLE: &[&str] = &[
     "assignee_id",
     "record",
     "tags",
+    "custom",
 ];
 
 /// The read-only fields.
@@ -173,6 +178,7 @@ impl TaskDraft {
         let Some(mut body) = Body::open(value, "", &known, &mut errors) else {
             return Err(errors.into_vec());
         };
+        let custom = CustomValues::take_raw(&mut body);
         body.refuse_read_only(READ_ONLY);
         let title = body.text("title", 200);
         if title.is_none() && body.has_no_error_at("title") {
@@ -187,6 +193,7 @@ impl TaskDraft {
             .and_then(TaskStatus::parse)
             .unwrap_or_default();
         let draft = TaskDraft {
+            custom,
             title: title.unwrap_or_default(),
             description: body.multiline("description", 20_000),
             due_at: body.timestamp("due_at"),

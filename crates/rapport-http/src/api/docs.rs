@@ -19,6 +19,7 @@ use crate::problem::Problem;
         (name = "companies", description = "Organisations"),
         (name = "cases", description = "Support cases, numbered, with SLA deadlines"),
         (name = "campaigns", description = "Marketing campaigns, their members and influenced deals"),
+        (name = "custom-fields", description = "A workspace's own fields on its objects (`custom.<key>`)"),
         (name = "search", description = "Search across objects"),
         (name = "auth", description = "Login, sessions, first-run setup, invitations"),
         (name = "tokens", description = "Personal API tokens"),

@@ -144,6 +144,7 @@ fn company(rng: &mut StdRng, i: u64) -> anyhow::Result<CompanyDraft> {
     let domain = DomainName::parse(&format!("{}{i}.com", slug(&name)))?;
     let revenue = rng.random_range(100_000_i64..500_000_000) * 10_000;
     Ok(CompanyDraft {
+        custom: Default::default(),
         name,
         domain: Some(domain),
         industry: Some(Industry().fake_with_rng(rng)),
@@ -185,6 +186,7 @@ fn contact(
         Vec::new()
     };
     Ok(ContactDraft {
+        custom: Default::default(),
         first_name: Some(first),
         last_name: Some(last),
         emails: vec![EmailEntry {
@@ -461,6 +463,7 @@ fn deal(
     };
     let expected = (created + Duration::days(rng.random_range(30..150))).date_naive();
     let base = DealDraft {
+        custom: Default::default(),
         name,
         pipeline_id: p.id,
         stage_id: Some(first),
@@ -541,6 +544,7 @@ fn activity(
     );
     let subject: String = Sentence(3..7).fake_with_rng(rng);
     let mut draft = ActivityDraft {
+        custom: Default::default(),
         kind: kind.to_owned(),
         subject: Some(subject.trim_end_matches('.').to_owned()),
         body: None,
@@ -636,6 +640,7 @@ fn task(
         ],
     );
     let draft = TaskDraft {
+        custom: Default::default(),
         title: TASK_TITLES[rng.random_range(0..TASK_TITLES.len())].to_owned(),
         description: rng
             .random_bool(0.4)
@@ -696,6 +701,7 @@ fn case(
         ],
     );
     let draft = CaseDraft {
+        custom: Default::default(),
         subject: CASE_SUBJECTS[rng.random_range(0..CASE_SUBJECTS.len())].to_owned(),
         description: Some(Sentence(8..24).fake_with_rng(rng)),
         status: CaseStatus::New,
@@ -763,6 +769,7 @@ fn lead(rng: &mut StdRng, now: DateTime<Utc>, i: u64) -> anyhow::Result<Backdate
         ],
     );
     let draft = LeadDraft {
+        custom: Default::default(),
         first_name: Some(first),
         last_name: Some(last),
         company_name: Some(company),

@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod cases;
 pub mod companies;
 pub mod contacts;
+pub mod custom_fields;
 pub mod deals;
 pub mod documents;
 pub mod duplicates;
@@ -44,6 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(companies::merge_router())
         .merge(tags::router())
         .merge(pipelines::router())
+        .merge(custom_fields::router())
         .merge(pipelines::stage_router())
         .merge(deals::router())
         .merge(deals::board_router())

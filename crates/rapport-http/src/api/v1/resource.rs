@@ -430,7 +430,16 @@ macro_rules! record_resource {
             let format = q.format()?;
             let pages = rapport_app::exports::export::<$record>(&s.app, &ctx, q.input()).await?;
             let hidden = resource::hidden(&ctx, <$record as records::Object>::SCHEMA);
-            Ok(resource::export_response(format, $known, hidden, $nouns, pages))
+            let custom: Vec<String> = rapport_app::custom_fields::definitions(
+                &s.app,
+                &ctx,
+                <$record as records::Object>::SCHEMA.name,
+            )
+            .await?
+            .into_iter()
+            .map(|d| d.key)
+            .collect();
+            Ok(resource::export_response(format, $known, hidden, &custom, $nouns, pages))
         }
 
         /// List records.
@@ -695,11 +704,14 @@ fn csv_line(cells: impl IntoIterator<Item = String>) -> Result<bytes::Bytes, std
 
 /// A streamed export response: the pages of records become CSV rows or JSON lines as they
 /// arrive, so memory stays at one page whatever the size. An error after the first byte ends
-/// the stream early (the status is already sent); the client sees a truncated body.
+/// the stream early (the status is already sent); the client sees a truncated body. In CSV each
+/// of the object's custom fields (`custom`: their keys) is a column of its own, `custom.<key>`,
+/// the name an import maps back.
 pub fn export_response<T, S>(
     format: ExportFormat,
     known: &[&[&'static str]],
     hidden: &'static [&'static str],
+    custom: &[String],
     name: &str,
     pages: S,
 ) -> Response
@@ -708,9 +720,14 @@ where
     S: futures_util::Stream<Item = Result<Vec<T>, rapport_app::AppError>> + Send + 'static,
 {
     use futures_util::StreamExt;
-    let columns = export_columns(known, hidden);
+    let mut columns: Vec<String> = export_columns(known, hidden)
+        .into_iter()
+        .filter(|c| *c != "custom")
+        .map(str::to_owned)
+        .collect();
+    columns.extend(custom.iter().map(|k| format!("custom.{k}")));
     let header = match format {
-        ExportFormat::Csv => csv_line(columns.iter().map(|c| (*c).to_owned())).ok(),
+        ExportFormat::Csv => csv_line(columns.iter().cloned()).ok(),
         ExportFormat::Jsonl => None,
     };
     let rows = pages.map(move |page| {
@@ -720,7 +737,10 @@ where
             let value = to_json(&record, None, hidden);
             match format {
                 ExportFormat::Csv => {
-                    let line = csv_line(columns.iter().map(|c| cell(value.get(*c))))?;
+                    let line = csv_line(columns.iter().map(|c| match c.strip_prefix("custom.") {
+                        Some(key) => cell(value.get("custom").and_then(|m| m.get(key))),
+                        None => cell(value.get(c.as_str())),
+                    }))?;
                     out.extend_from_slice(&line);
                 }
                 ExportFormat::Jsonl => {

@@ -1,0 +1,11 @@
+ALTER TABLE contacts DROP COLUMN custom;
+ALTER TABLE companies DROP COLUMN custom;
+ALTER TABLE deals DROP COLUMN custom;
+ALTER TABLE leads DROP COLUMN custom;
+ALTER TABLE activities DROP COLUMN custom;
+ALTER TABLE tasks DROP COLUMN custom;
+ALTER TABLE appointments DROP COLUMN custom;
+ALTER TABLE cases DROP COLUMN custom;
+ALTER TABLE campaigns DROP COLUMN custom;
+ALTER TABLE projects DROP COLUMN custom;
+DROP TABLE custom_fields;
