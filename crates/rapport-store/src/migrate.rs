@@ -50,6 +50,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 19, "0019_imports", "imports"),
     step!("sqlite", 20, "0020_external_ids", "external_ids"),
     step!("sqlite", 21, "0021_associations", "associations"),
+    step!("sqlite", 23, "0023_report_rollups", "report_rollups"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -73,6 +74,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 19, "0019_imports", "imports"),
     step!("postgres", 20, "0020_external_ids", "external_ids"),
     step!("postgres", 21, "0021_associations", "associations"),
+    step!("postgres", 23, "0023_report_rollups", "report_rollups"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {
