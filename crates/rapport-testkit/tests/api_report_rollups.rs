@@ -2,6 +2,8 @@
 //! and PostgreSQL: after each step the rollup tables must equal a fresh aggregate of the live
 //! deals and activities, and the reports must show the change.
 
+#![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
+
 mod common;
 
 use common::{get_ok, id_of};
