@@ -6,6 +6,7 @@
 #
 #   bench/objects.sh                   # 1,000,000 contacts, 64 connections, 15 s per scenario
 #   CONTACTS=100000 DURATION=10 bench/objects.sh
+#   SEED_ARGS="--leads 0" bench/objects.sh   # extra `rapport seed` flags (leave out objects)
 #
 # Shares its helpers with bench/load.sh (bench/lib.sh). Only loopback addresses are used; every
 # wrk run is bounded by DURATION.
@@ -16,6 +17,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-15}
 THREADS=${THREADS:-2}
 BATCH=${BATCH:-5000}
+SEED_ARGS=${SEED_ARGS:-}
 PORT=${PORT:-18080}
 HELLO_PORT=${HELLO_PORT:-18099}
 OUT=bench/out
@@ -30,7 +32,7 @@ if [ ! -f "$DB" ]; then
   echo "seeding every object for $CONTACTS contacts into $DB"
   start=$(date +%s)
   RAPPORT_DATABASE__URL="sqlite://$DB" "$BIN" seed --contacts "$CONTACTS" --batch "$BATCH" --seed 42 \
-    --workspace Bench 2>&1 | tr '\r' '\n' | grep -E 'rows/s|seeded' | tee "$OUT/seed-$KEY.log"
+    --workspace Bench $SEED_ARGS 2>&1 | tr '\r' '\n' | grep -E 'rows/s|seeded' | tee "$OUT/seed-$KEY.log"
   echo "seed took $(( $(date +%s) - start )) s" | tee "$OUT/seed-$KEY.txt"
 fi
 
@@ -74,4 +76,4 @@ measure "report: activities last_30_days" "$base/api/v1/reports/activities?perio
 
 rows=$(awk '/rows\/s/ {printf "%s%s %s %s %s", sep, $1, $2, $6, $7; sep="; "}' "$OUT/seed-$KEY.log" 2>/dev/null || true)
 bench_report " — objects (bench/objects.sh)" \
-  "SQLite, $CONTACTS contacts with every object in proportion ($(du -h "$DB" | cut -f1) on disk). $(cat "$OUT/seed-$KEY.txt" 2>/dev/null || true), batches of $BATCH: ${rows:-rates not recorded}."
+  "SQLite, $CONTACTS contacts with every object in proportion ($(du -h "$DB" | cut -f1) on disk). $(cat "$OUT/seed-$KEY.txt" 2>/dev/null || true), batches of $BATCH${SEED_ARGS:+, seed flags $SEED_ARGS}: ${rows:-rates not recorded}."

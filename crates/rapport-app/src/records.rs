@@ -76,6 +76,24 @@ pub trait Object: Record {
         async { Ok(()) }
     }
 
+    /// [`Object::after_write`] for the records a bulk path (`rapport seed`) wrote in one
+    /// transaction, each `(before, after)` in write order. An object may combine what the
+    /// records share (a deal noted once, with its latest activity) when that leaves the same
+    /// end state; by default each goes through `after_write` in turn.
+    fn after_write_many(
+        app: &App,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        written: &[(Option<Self>, Self)],
+    ) -> impl Future<Output = Result<(), AppError>> + Send {
+        async move {
+            for (before, after) in written {
+                Self::after_write(app, tx, ctx, before.as_ref(), after).await?;
+            }
+            Ok(())
+        }
+    }
+
     /// Fills in what records show from other rows (a campaign's member counts) before they are
     /// answered, for a whole page in one go. Called on reads, updates and restores; a record
     /// just created has nothing in other rows yet.
@@ -349,7 +367,8 @@ pub struct Backdated<D> {
 /// Every version goes through the same checks, `settle` and `after_write` as a create or an
 /// update made at that time, so derived fields and side rows (a deal's `closed_at` and stage
 /// history) are those the history would have left; only the last version is stored, and the
-/// batch leaves one audit entry, as [`create_many`] does.
+/// batch leaves one audit entry, as [`create_many`] does. The follow-up writes run once the
+/// whole batch is stored, through [`Object::after_write_many`].
 pub async fn create_many_as_of<O: Object>(
     app: &App,
     ctx: &Ctx,
@@ -358,6 +377,7 @@ pub async fn create_many_as_of<O: Object>(
     allow::<O>(app, ctx, Action::Create).await?;
     let mut tx = app.db.begin().await?;
     let mut out = Vec::with_capacity(items.len());
+    let mut written: Vec<(Option<O>, O)> = Vec::with_capacity(items.len());
     for item in items {
         let mut record = O::create(item.draft, time::truncate_millis(item.at));
         O::check(&mut tx, ctx, record.fields(), record.id()).await?;
@@ -376,12 +396,15 @@ pub async fn create_many_as_of<O: Object>(
             drop(tx);
             return Err(O::explain(app, ctx, e, record.fields()).await);
         }
-        O::after_write(app, &mut tx, ctx, None, &first).await?;
-        for (before, after) in &steps {
-            O::after_write(app, &mut tx, ctx, Some(before), after).await?;
-        }
+        written.push((None, first));
+        written.extend(
+            steps
+                .into_iter()
+                .map(|(before, after)| (Some(before), after)),
+        );
         out.push(record);
     }
+    O::after_write_many(app, &mut tx, ctx, &written).await?;
     // One entry for the batch: a million-row import must not write a million diffs.
     let action = action_name::<O>("create_many");
     let ids: Vec<Uuid> = out.iter().map(Record::id).collect();

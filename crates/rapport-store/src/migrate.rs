@@ -51,6 +51,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 20, "0020_external_ids", "external_ids"),
     step!("sqlite", 21, "0021_associations", "associations"),
     step!("sqlite", 22, "0022_custom_fields", "custom_fields"),
+    step!("sqlite", 23, "0023_report_rollups", "report_rollups"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -75,6 +76,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 20, "0020_external_ids", "external_ids"),
     step!("postgres", 21, "0021_associations", "associations"),
     step!("postgres", 22, "0022_custom_fields", "custom_fields"),
+    step!("postgres", 23, "0023_report_rollups", "report_rollups"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

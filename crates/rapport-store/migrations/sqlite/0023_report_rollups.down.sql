@@ -1,0 +1,9 @@
+DROP TRIGGER deals_rollup_delete;
+DROP TRIGGER deals_rollup_update;
+DROP TRIGGER deals_rollup_insert;
+DROP TRIGGER activities_rollup_delete;
+DROP TRIGGER activities_rollup_update;
+DROP TRIGGER activities_rollup_insert;
+DROP TABLE deal_stage_sums;
+DROP TABLE deal_close_day_sums;
+DROP TABLE activity_day_counts;
