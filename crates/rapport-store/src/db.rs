@@ -261,6 +261,18 @@ impl Db {
                 .execute(&mut *conn)
                 .await?;
             sqlx::query("ANALYZE").execute(&mut *conn).await?;
+            // Statistics of a nearly empty table mislead more than none: a table analysed at
+            // 0 rows is planned as free to scan long after it holds a million (an import into
+            // a fresh database drove its email lookups from a scan of every contact). Without
+            // a row, SQLite assumes a large table and prefers the most selective index, which
+            // is right for every query Rapport runs; tables get real statistics once they have
+            // grown, at the next refresh.
+            sqlx::query("DELETE FROM sqlite_stat1 WHERE CAST(stat AS INTEGER) < 1000")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("ANALYZE sqlite_schema")
+                .execute(&mut *conn)
+                .await?;
         }
         Ok(())
     }

@@ -52,6 +52,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 21, "0021_associations", "associations"),
     step!("sqlite", 22, "0022_custom_fields", "custom_fields"),
     step!("sqlite", 23, "0023_report_rollups", "report_rollups"),
+    step!("sqlite", 24, "0024_channel_lookup", "channel_lookup"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -77,6 +78,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 21, "0021_associations", "associations"),
     step!("postgres", 22, "0022_custom_fields", "custom_fields"),
     step!("postgres", 23, "0023_report_rollups", "report_rollups"),
+    step!("postgres", 24, "0024_channel_lookup", "channel_lookup"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -833,7 +833,14 @@ async fn fill<O: Object>(
         progress.inc(n);
     }
     progress.finish();
-    Ok(started.elapsed())
+    let took = started.elapsed();
+    // The next object's writes look rows of this one up: without statistics SQLite may plan
+    // those lookups as scans, and a seed into a fresh database would slow down as it grows.
+    app.db
+        .refresh_statistics()
+        .await
+        .context("refreshing planner statistics")?;
+    Ok(took)
 }
 
 /// Fills the workspace; prints what it wrote and how fast each object went.
