@@ -198,12 +198,18 @@ pub async fn all_definitions(app: &App, ctx: &Ctx) -> Result<Vec<CustomFieldDraf
         .collect())
 }
 
-/// The filter and sort fields of an object's custom fields.
+/// The filter and sort fields of an object's custom fields, read only when the list request
+/// names one (`custom.` in its filter or sort), so other lists cost no extra query.
 pub(crate) async fn filter_fields(
     app: &App,
     ctx: &Ctx,
     object: &str,
+    input: &crate::lists::ListInput,
 ) -> Result<Vec<std::sync::Arc<domain::CustomSpec>>, AppError> {
+    let names_one = |text: &Option<String>| text.as_deref().is_some_and(|t| t.contains("custom."));
+    if !names_one(&input.filter) && !names_one(&input.sort) {
+        return Ok(Vec::new());
+    }
     Ok(domain::specs(&definitions(app, ctx, object).await?))
 }
 

@@ -43,7 +43,7 @@ pub async fn export<O: Object>(
     input.cursor = None;
     input.include_total = false;
     // Validate now, with the same rules the pages will use.
-    let custom = crate::custom_fields::filter_fields(app, ctx, O::SCHEMA.name).await?;
+    let custom = crate::custom_fields::filter_fields(app, ctx, O::SCHEMA.name, &input).await?;
     let fields = rapport_domain::query::Fields {
         schema: O::SCHEMA,
         custom: &custom,

@@ -663,7 +663,7 @@ pub async fn list_within<O: Object>(
     restriction: Option<TypedExpr>,
 ) -> Result<Page<O>, AppError> {
     allow::<O>(app, ctx, Action::Read).await?;
-    let custom = crate::custom_fields::filter_fields(app, ctx, O::SCHEMA.name).await?;
+    let custom = crate::custom_fields::filter_fields(app, ctx, O::SCHEMA.name, &input).await?;
     let fields = Fields {
         schema: O::SCHEMA,
         custom: &custom,
