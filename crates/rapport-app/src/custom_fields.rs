@@ -117,17 +117,22 @@ impl Object for CustomField {
         if f.filterable {
             store::ensure_index(tx, table, &f.key, f.kind).await?;
         } else if before.is_some_and(|b| b.fields.filterable) {
-            store::drop_index_if_unused(tx, &f.object, table, &f.key).await?;
+            store::drop_index_if_unused(tx, &f.object, table, &f.key, record.id.0).await?;
         }
         Ok(())
     }
 
     /// Deleting a field erases its values from every record (a later field may reuse the key
-    /// with another type), and its index when no workspace needs it any more.
+    /// with another type), and its index when no workspace needs it any more (restoring the
+    /// field brings neither back: filters and sorts then read the values unindexed until it is
+    /// saved as filterable again).
     async fn before_delete(tx: &mut Tx, ctx: &Ctx, record: &Self) -> Result<(), AppError> {
         let f = &record.fields;
         let table = table_of(&f.object)?;
         store::purge(tx, ctx.workspace_id, table, &f.key).await?;
+        if f.filterable {
+            store::drop_index_if_unused(tx, &f.object, table, &f.key, record.id.0).await?;
+        }
         Ok(())
     }
 

@@ -344,13 +344,14 @@ pub async fn ensure_index(
     tx.execute_ddl(&sql).await
 }
 
-/// Drops a field's expression index when no live filterable definition uses its key on this
-/// object in any workspace any more.
+/// Drops a field's expression index when no live filterable definition other than `except`
+/// (the one being deleted) uses its key on this object in any workspace any more.
 pub async fn drop_index_if_unused(
     tx: &mut Tx,
     object: &str,
     table: &str,
     key: &str,
+    except: Uuid,
 ) -> Result<(), StoreError> {
     let key = checked(key)?;
     #[derive(sqlx::FromRow)]
@@ -363,6 +364,7 @@ pub async fn drop_index_if_unused(
         .and_where(col("object").eq(object))
         .and_where(col("key").eq(key))
         .and_where(col("filterable").eq(true))
+        .and_where(col("id").ne(except))
         .and_where(col("deleted_at").is_null());
     let row: Option<Count> = tx.fetch_optional(&q).await?;
     if row.is_some_and(|r| r.n > 0) {

@@ -637,7 +637,7 @@ async fn filterable_fields_are_indexed_and_deleting_a_field_erases_it(b: Backend
         .await;
     let p = res.problem(422, "validation-failed");
     assert_eq!(code_at(&p, "/custom/plain"), "unknown_field");
-    define(
+    let renewed = define(
         &app,
         json!({"object": "contacts", "key": "plain", "label": "Plain", "type": "number",
             "filterable": true}),
@@ -652,6 +652,11 @@ async fn filterable_fields_are_indexed_and_deleting_a_field_erases_it(b: Backend
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     let got = filter_ids(&app, "/api/v1/contacts", "custom.plain gt 6").await;
     assert_eq!(got, [ana.as_str()]);
+    // Deleting a filterable field drops its index too.
+    assert_eq!(index_count("custom_contacts_plain").await, 1);
+    let res = app.delete(&format!("{FIELDS}/{}", id_of(&renewed))).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
+    assert_eq!(index_count("custom_contacts_plain").await, 0);
 }
 
 async fn every_customer_object_takes_custom_fields(b: Backend) {
