@@ -62,6 +62,11 @@ impl Object for CustomField {
                 return Err(AppError::Validation(errors));
             }
         }
+        // Here rather than after the write, so a restored filterable field gets its index back
+        // too (a restore runs the checks, not the write hooks); a no-op when it exists.
+        if draft.filterable {
+            store::ensure_index(tx, table_of(&draft.object)?, &draft.key, draft.kind).await?;
+        }
         if draft.unique && !current.as_ref().is_some_and(|c| c.fields.unique) {
             let table = table_of(&draft.object)?;
             if store::has_duplicates(tx, ws, table, &draft.key, draft.kind).await? {
@@ -114,9 +119,7 @@ impl Object for CustomField {
     ) -> Result<(), AppError> {
         let f = &record.fields;
         let table = table_of(&f.object)?;
-        if f.filterable {
-            store::ensure_index(tx, table, &f.key, f.kind).await?;
-        } else if before.is_some_and(|b| b.fields.filterable) {
+        if !f.filterable && before.is_some_and(|b| b.fields.filterable) {
             store::drop_index_if_unused(tx, &f.object, table, &f.key, record.id.0).await?;
         }
         Ok(())
@@ -124,8 +127,7 @@ impl Object for CustomField {
 
     /// Deleting a field erases its values from every record (a later field may reuse the key
     /// with another type), and its index when no workspace needs it any more (restoring the
-    /// field brings neither back: filters and sorts then read the values unindexed until it is
-    /// saved as filterable again).
+    /// field brings the index back, not the values).
     async fn before_delete(tx: &mut Tx, ctx: &Ctx, record: &Self) -> Result<(), AppError> {
         let f = &record.fields;
         let table = table_of(&f.object)?;

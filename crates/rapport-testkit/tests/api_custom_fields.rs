@@ -657,6 +657,14 @@ async fn filterable_fields_are_indexed_and_deleting_a_field_erases_it(b: Backend
     let res = app.delete(&format!("{FIELDS}/{}", id_of(&renewed))).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
     assert_eq!(index_count("custom_contacts_plain").await, 0);
+    // Restoring it brings the index back, not the values.
+    let res = app
+        .post(&format!("{FIELDS}/{}/restore", id_of(&renewed)), json!({}))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert_eq!(index_count("custom_contacts_plain").await, 1);
+    let record = get_ok(&app, &format!("/api/v1/contacts/{ana}")).await;
+    assert!(record["custom"].get("plain").is_none(), "{record}");
 }
 
 async fn every_customer_object_takes_custom_fields(b: Backend) {
