@@ -523,9 +523,11 @@ pub(crate) async fn patch_with<O: Object>(
     }
     let mut draft = O::parse(app, doc).map_err(AppError::Validation)?;
     if let Some(values) = O::custom(&mut draft) {
-        let mut stored = current.fields().clone();
-        let before = O::custom(&mut stored).map(|v| v.clone());
-        crate::custom_fields::settle_values::<O>(app, &mut tx, ctx, values, before.as_ref(), id)
+        // The stored values, read from the fields' JSON already at hand.
+        let stored = before
+            .get("custom")
+            .and_then(|v| <CustomValues as serde::Deserialize>::deserialize(v).ok());
+        crate::custom_fields::settle_values::<O>(app, &mut tx, ctx, values, stored.as_ref(), id)
             .await?;
     }
     if &draft == current.fields() {
