@@ -16,13 +16,13 @@ bench_build() {
 
 # Every request is authenticated, as in production: an owner of workspace Bench and an all-scope
 # API token, created once per database (the password never used). Sets TOKEN.
-bench_token() { # db key
-  local db=$1 key=$2
+bench_token() { # database-url key
+  local url=$1 key=$2
   if [ ! -f "$OUT/token-$key.txt" ]; then
     head -c 32 /dev/urandom | base64 >"$OUT/password.txt"
-    RAPPORT_DATABASE__URL="sqlite://$db" "$BIN" user create --email bench@example.com \
+    RAPPORT_DATABASE__URL="$url" "$BIN" user create --email bench@example.com \
       --password-file "$OUT/password.txt" --workspace Bench --role owner
-    RAPPORT_DATABASE__URL="sqlite://$db" "$BIN" token create --email bench@example.com \
+    RAPPORT_DATABASE__URL="$url" "$BIN" token create --email bench@example.com \
       --workspace Bench --scopes read,write,admin --name bench >"$OUT/token-$key.txt"
   fi
   TOKEN=$(cat "$OUT/token-$key.txt")
@@ -32,9 +32,9 @@ bench_token() { # db key
 bench_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 
 # Starts `rapport serve` on the database and the hello-world ceiling; both stop on exit.
-bench_serve() { # db
+bench_serve() { # database-url
   trap bench_cleanup EXIT
-  RAPPORT_DATABASE__URL="sqlite://$1" RAPPORT_SERVER__LISTEN="127.0.0.1:$PORT" RAPPORT_LOG__LEVEL=warn \
+  RAPPORT_DATABASE__URL="$1" RAPPORT_SERVER__LISTEN="127.0.0.1:$PORT" RAPPORT_LOG__LEVEL=warn \
     "$BIN" serve >"$OUT/server.log" 2>&1 &
   pids+=($!)
   "$BIN_DIR/rapport-bench-hello" "127.0.0.1:$HELLO_PORT" &

@@ -32,8 +32,8 @@ if [ ! -f "$DB" ]; then
 fi
 
 export RAPPORT_DATABASE__URL="sqlite://$DB"
-bench_token "$DB" "$CONTACTS"
-bench_serve "$DB"
+bench_token "sqlite://$DB" "$CONTACTS"
+bench_serve "sqlite://$DB"
 
 # Sample ids, emails and name prefixes from the data, for the Lua scripts.
 python3 - "$PORT" "$OUT" <<'PY'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Object benchmark: deals, timelines and reports on SQLite, seeded by `rapport seed` with every
+# Object benchmark: lists, filters, timelines and reports on SQLite or PostgreSQL, seeded by `rapport seed` with every
 # object in proportion to the contacts (per 1,000,000 contacts: 100,000 companies, 3 pipelines,
 # 200,000 deals, 2,000,000 activities, 300,000 tasks, 50,000 cases, 100,000 leads). Appends a
 # dated section to bench/RESULTS.md, with the seed's rows/s per object.
@@ -7,6 +7,7 @@
 #   bench/objects.sh                   # 1,000,000 contacts, 64 connections, 15 s per scenario
 #   CONTACTS=100000 DURATION=10 bench/objects.sh
 #   SEED_ARGS="--leads 0" bench/objects.sh   # extra `rapport seed` flags (leave out objects)
+#   BACKEND=postgres bench/objects.sh  # the local PostgreSQL (database rapport_bench_<contacts>)
 #
 # Shares its helpers with bench/load.sh (bench/lib.sh). Only loopback addresses are used; every
 # wrk run is bounded by DURATION.
@@ -21,24 +22,47 @@ SEED_ARGS=${SEED_ARGS:-}
 PORT=${PORT:-18080}
 HELLO_PORT=${HELLO_PORT:-18099}
 OUT=bench/out
-KEY="objects-$CONTACTS"
-DB="$OUT/bench-$KEY.db"
+BACKEND=${BACKEND:-sqlite}
+PG=${PG:-postgres://postgres@127.0.0.1:5432}
+KEY="objects-$BACKEND-$CONTACTS"
 mkdir -p "$OUT"
+case "$BACKEND" in
+  sqlite)
+    DB="$OUT/bench-$KEY.db"
+    URL="sqlite://$DB"
+    NAME="SQLite"
+    ;;
+  postgres)
+    DB="rapport_bench_$CONTACTS"
+    URL="$PG/$DB"
+    NAME="PostgreSQL $(psql "$PG/postgres" -Atc 'show server_version' | cut -d' ' -f1)"
+    ;;
+  *) echo "BACKEND is sqlite or postgres" >&2; exit 2 ;;
+esac
 
 source bench/lib.sh
 bench_build
 
-if [ ! -f "$DB" ]; then
-  echo "seeding every object for $CONTACTS contacts into $DB"
+# A seed that did not finish leaves no marker: its data is dropped and seeded again.
+if [ ! -f "$OUT/seeded-$KEY.txt" ]; then
+  rm -f "$OUT/token-$KEY.txt"
+  if [ "$BACKEND" = sqlite ]; then
+    rm -f "$DB" "$DB-wal" "$DB-shm"
+  else
+    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+  fi
+  RAPPORT_DATABASE__URL="$URL" "$BIN" migrate up >/dev/null
+  echo "seeding every object for $CONTACTS contacts into $URL"
   start=$(date +%s)
-  RAPPORT_DATABASE__URL="sqlite://$DB" "$BIN" seed --contacts "$CONTACTS" --batch "$BATCH" --seed 42 \
+  RAPPORT_DATABASE__URL="$URL" "$BIN" seed --contacts "$CONTACTS" --batch "$BATCH" --seed 42 \
     --workspace Bench $SEED_ARGS 2>&1 | tr '\r' '\n' | grep -E 'rows/s|seeded' | tee "$OUT/seed-$KEY.log"
   echo "seed took $(( $(date +%s) - start )) s" | tee "$OUT/seed-$KEY.txt"
+  touch "$OUT/seeded-$KEY.txt"
 fi
 
-export RAPPORT_DATABASE__URL="sqlite://$DB"
-bench_token "$DB" "$KEY"
-bench_serve "$DB"
+export RAPPORT_DATABASE__URL="$URL"
+bench_token "$URL" "$KEY"
+bench_serve "$URL"
 
 # Sample open stage ids (from the pipelines) and contact ids, for the Lua script.
 python3 - "$PORT" "$OUT" <<'PY'
@@ -59,7 +83,16 @@ for _ in range(10):
     ids += [c["id"] for c in page["data"]]
     cursor = page["next_cursor"]
     if not cursor: break
-for name, items in (("stages", stages), ("contact-ids", ids)):
+# Deals and contacts to open timelines of: a spread over the newest deals (most have activities).
+deals, cursor = [], None
+for _ in range(10):
+    url = "/api/v1/deals?limit=200&fields=id"
+    if cursor: url += f"&cursor={cursor}"
+    page = get(url)
+    deals += [d["id"] for d in page["data"]]
+    cursor = page["next_cursor"]
+    if not cursor: break
+for name, items in (("stages", stages), ("contact-ids", ids), ("deal-ids", deals)):
     with open(f"{out}/{name}.txt", "w") as f: f.write("\n".join(items) + "\n")
 PY
 bench_lua
@@ -69,11 +102,23 @@ measure "hello-world (ceiling)" "http://127.0.0.1:$HELLO_PORT/"
 measure "deals of a stage by board_rank" "$base" "$OUT/random.lua" stages \
   '/api/v1/deals?limit=50&sort=board_rank&filter=stage_id%%20eq%%20%%22%s%%22'
 measure "deals with amount > 100,000" "$base/api/v1/deals?limit=50&filter=amount.amount%20gt%20100000"
+measure "contacts, first page" "$base/api/v1/contacts?limit=50"
+measure "contacts with lifecycle_stage customer" \
+  "$base/api/v1/contacts?limit=50&filter=lifecycle_stage%20eq%20%22customer%22"
+measure "open tasks due this week" \
+  "$base/api/v1/tasks?limit=50&filter=status%20eq%20%22open%22%20and%20due_at%20in_period%20%22this_week%22"
+measure "cases with a breached SLA" "$base/api/v1/cases?limit=50&filter=sla_breached%20eq%20true"
 measure "contact timeline" "$base" "$OUT/random.lua" contact-ids '/api/v1/contacts/%s/timeline'
+measure "deal timeline" "$base" "$OUT/random.lua" deal-ids '/api/v1/deals/%s/timeline'
 measure "report: pipeline (Sales)" "$base/api/v1/reports/pipeline?pipeline_id=$(cat "$OUT/pipeline.txt")"
 measure "report: won-lost last_quarter" "$base/api/v1/reports/won-lost?period=last_quarter"
 measure "report: activities last_30_days" "$base/api/v1/reports/activities?period=last_30_days"
 
+if [ "$BACKEND" = sqlite ]; then
+  size=$(du -h "$DB" | cut -f1)
+else
+  size=$(psql "$URL" -Atc "select pg_size_pretty(pg_database_size('$DB'))")
+fi
 rows=$(awk '/rows\/s/ {printf "%s%s %s %s %s", sep, $1, $2, $6, $7; sep="; "}' "$OUT/seed-$KEY.log" 2>/dev/null || true)
 bench_report " — objects (bench/objects.sh)" \
-  "SQLite, $CONTACTS contacts with every object in proportion ($(du -h "$DB" | cut -f1) on disk). $(cat "$OUT/seed-$KEY.txt" 2>/dev/null || true), batches of $BATCH${SEED_ARGS:+, seed flags $SEED_ARGS}: ${rows:-rates not recorded}."
+  "$NAME, $CONTACTS contacts with every object in proportion ($size on disk). $(cat "$OUT/seed-$KEY.txt" 2>/dev/null || true), batches of $BATCH${SEED_ARGS:+, seed flags $SEED_ARGS}: ${rows:-rates not recorded}."

@@ -13,6 +13,7 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool};
 
 use crate::error::StoreError;
+pub use crate::search::PendingSearch;
 
 /// Which database a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,7 +190,10 @@ impl Db {
     /// fails half-way for want of the write lock).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pools {
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Sqlite { write, .. } => Tx::Sqlite(
+                write.begin_with("BEGIN IMMEDIATE").await?,
+                PendingSearch::default(),
+            ),
             Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -336,8 +340,8 @@ impl Db {
 /// A write transaction on either database. Dropped without `commit`, it rolls back.
 #[derive(Debug)]
 pub enum Tx {
-    /// SQLite.
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    /// SQLite, with the full-text entries it writes at commit.
+    Sqlite(sqlx::Transaction<'static, Sqlite>, PendingSearch),
     /// PostgreSQL.
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
@@ -346,7 +350,7 @@ impl Tx {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
@@ -354,7 +358,7 @@ impl Tx {
     /// Runs a statement; returns the number of rows affected.
     pub async fn execute(&mut self, q: &impl SqlxBinder) -> Result<u64, sqlx::Error> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 let (sql, values) = q.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_with::<Sqlite, _>(AssertSqlSafe(sql), values)
                     .execute(&mut **tx)
@@ -377,7 +381,7 @@ impl Tx {
         q: &impl SqlxBinder,
     ) -> Result<Option<T>, StoreError> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 let (sql, values) = q.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_as_with::<Sqlite, T, _>(AssertSqlSafe(sql), values)
                     .fetch_optional(&mut **tx)
@@ -398,7 +402,7 @@ impl Tx {
         q: &impl SqlxBinder,
     ) -> Result<Vec<T>, StoreError> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 let (sql, values) = q.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_as_with::<Sqlite, T, _>(AssertSqlSafe(sql), values)
                     .fetch_all(&mut **tx)
@@ -417,7 +421,7 @@ impl Tx {
     /// such as a custom field's index; its text must come from checked identifiers only).
     pub(crate) async fn execute_ddl(&mut self, sql: &str) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 sqlx::query(AssertSqlSafe(sql.to_owned()))
                     .execute(&mut **tx)
                     .await?;
@@ -434,7 +438,10 @@ impl Tx {
     /// Commits.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(mut tx, pending) => {
+                pending.write(&mut tx).await?;
+                tx.commit().await?;
+            }
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
