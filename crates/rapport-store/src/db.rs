@@ -281,6 +281,20 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes statistics during and after a bulk write (`rapport seed`): on SQLite as
+    /// [`Db::refresh_statistics`], on PostgreSQL an `ANALYZE`. A bulk load outruns autovacuum
+    /// (or runs where it is off), and PostgreSQL plans a lookup on a table it has never
+    /// analysed from the wrong index: a seed's domain check scanned every company.
+    pub async fn analyze_after_bulk_write(&self) -> Result<(), StoreError> {
+        match &self.pools {
+            Pools::Sqlite { .. } => self.refresh_statistics().await,
+            Pools::Postgres(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+                Ok(())
+            }
+        }
+    }
+
     /// Occupancy of each pool.
     pub fn pool_stats(&self) -> Vec<PoolStats> {
         fn stats<DB: sqlx::Database>(name: &'static str, p: &sqlx::Pool<DB>) -> PoolStats {

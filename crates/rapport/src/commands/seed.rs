@@ -813,6 +813,7 @@ async fn fill<O: Object>(
 ) -> anyhow::Result<std::time::Duration> {
     let started = std::time::Instant::now();
     let progress = bar(count, what);
+    let mut stats = Statistics::default();
     let mut i = 0;
     while i < count {
         let n = batch.min(count - i);
@@ -831,16 +832,49 @@ async fn fill<O: Object>(
         keep(created);
         i += n;
         progress.inc(n);
+        stats.after_batch(app).await?;
     }
     progress.finish();
     let took = started.elapsed();
     // The next object's writes look rows of this one up: without statistics SQLite may plan
     // those lookups as scans, and a seed into a fresh database would slow down as it grows.
     app.db
-        .refresh_statistics()
+        .analyze_after_bulk_write()
         .await
         .context("refreshing planner statistics")?;
     Ok(took)
+}
+
+/// Refreshes planner statistics after the 1st, 2nd, 4th, 8th... batch of an object: a table
+/// analysed while nearly empty (or never) gets its lookups planned as scans, and each batch
+/// would then cost more than the one before; doubling keeps the refreshes few.
+#[derive(Debug)]
+struct Statistics {
+    batches: u64,
+    next: u64,
+}
+
+impl Default for Statistics {
+    fn default() -> Self {
+        Self {
+            batches: 0,
+            next: 1,
+        }
+    }
+}
+
+impl Statistics {
+    async fn after_batch(&mut self, app: &App) -> anyhow::Result<()> {
+        self.batches += 1;
+        if self.batches == self.next {
+            self.next *= 2;
+            app.db
+                .analyze_after_bulk_write()
+                .await
+                .context("refreshing planner statistics")?;
+        }
+        Ok(())
+    }
 }
 
 /// Fills the workspace; prints what it wrote and how fast each object went.
@@ -871,6 +905,7 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
     let mut made: Vec<(CompanyId, String)> =
         Vec::with_capacity(usize::try_from(counts.companies).unwrap_or(0));
     let progress = bar(counts.companies, "companies");
+    let mut stats = Statistics::default();
     let mut i = 0;
     let clock = std::time::Instant::now();
     while i < counts.companies {
@@ -892,6 +927,7 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
         }));
         i += n;
         progress.inc(n);
+        stats.after_batch(&app).await?;
     }
     progress.finish();
     timings.push(("companies", counts.companies, clock.elapsed()));
@@ -899,6 +935,7 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
     let mut contacts: Vec<SeededContact> =
         Vec::with_capacity(usize::try_from(counts.contacts).unwrap_or(0));
     let progress = bar(counts.contacts, "contacts");
+    let mut stats = Statistics::default();
     let mut i = 0;
     let clock = std::time::Instant::now();
     while i < counts.contacts {
@@ -921,6 +958,7 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
         }));
         i += n;
         progress.inc(n);
+        stats.after_batch(&app).await?;
     }
     progress.finish();
     timings.push(("contacts", counts.contacts, clock.elapsed()));
@@ -1006,7 +1044,7 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
     timings.push(("leads", counts.leads, took));
 
     app.db
-        .refresh_statistics()
+        .analyze_after_bulk_write()
         .await
         .context("refreshing planner statistics")?;
     app.db.close().await;
