@@ -236,10 +236,6 @@ pub async fn count_live(
     object: &str,
     except: Uuid,
 ) -> Result<i64, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct Count {
-        n: i64,
-    }
     let mut q = Query::select();
     q.expr_as(Expr::cust("COUNT(*)"), n("n"))
         .from(n(TABLE))
@@ -247,8 +243,8 @@ pub async fn count_live(
         .and_where(col("object").eq(object))
         .and_where(col("id").ne(except))
         .and_where(col("deleted_at").is_null());
-    let row: Option<Count> = tx.fetch_optional(&q).await?;
-    Ok(row.map_or(0, |r| r.n))
+    let row: Option<(i64,)> = tx.fetch_optional(&q).await?;
+    Ok(row.map_or(0, |(n,)| n))
 }
 
 fn checked(key: &str) -> Result<&str, StoreError> {
@@ -354,10 +350,6 @@ pub async fn drop_index_if_unused(
     except: Uuid,
 ) -> Result<(), StoreError> {
     let key = checked(key)?;
-    #[derive(sqlx::FromRow)]
-    struct Count {
-        n: i64,
-    }
     let mut q = Query::select();
     q.expr_as(Expr::cust("COUNT(*)"), n("n"))
         .from(n(TABLE))
@@ -366,8 +358,8 @@ pub async fn drop_index_if_unused(
         .and_where(col("filterable").eq(true))
         .and_where(col("id").ne(except))
         .and_where(col("deleted_at").is_null());
-    let row: Option<Count> = tx.fetch_optional(&q).await?;
-    if row.is_some_and(|r| r.n > 0) {
+    let row: Option<(i64,)> = tx.fetch_optional(&q).await?;
+    if row.is_some_and(|(n,)| n > 0) {
         return Ok(());
     }
     tx.execute_ddl(&format!("DROP INDEX IF EXISTS {}", index_name(table, key)))
@@ -459,10 +451,6 @@ pub async fn has_duplicates(
     kind: CustomType,
 ) -> Result<bool, StoreError> {
     let expr = value_sql(tx.backend(), "t", key, kind)?;
-    #[derive(sqlx::FromRow)]
-    struct Count {
-        n: i64,
-    }
     let mut q = Query::select();
     q.expr_as(Expr::cust("COUNT(*)"), n("n"))
         .from_as(n(table), n("t"))
@@ -472,8 +460,8 @@ pub async fn has_duplicates(
         .add_group_by([Expr::cust(expr)])
         .and_having(Expr::cust("COUNT(*) > 1"))
         .limit(1);
-    let row: Option<Count> = tx.fetch_optional(&q).await?;
-    Ok(row.is_some_and(|r| r.n > 1))
+    let row: Option<(i64,)> = tx.fetch_optional(&q).await?;
+    Ok(row.is_some_and(|(n,)| n > 1))
 }
 
 /// Reads a row's stored custom values.
