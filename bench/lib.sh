@@ -3,7 +3,9 @@
 # bench/RESULTS.md. Source it from the repository root with OUT, PORT, THREADS, CONNECTIONS and
 # DURATION set. Only loopback addresses are used; every wrk run is bounded by DURATION.
 
-BIN_DIR="${CARGO_TARGET_DIR:-target}/release"
+# BENCH_BIN_DIR: binaries built earlier (copied aside), so a long run is not rebuilt under it
+# when the tree changes meanwhile; BENCH_COMMIT then names the commit they were built from.
+BIN_DIR="${BENCH_BIN_DIR:-${CARGO_TARGET_DIR:-target}/release}"
 BIN="$BIN_DIR/rapport"
 results=()
 pids=()
@@ -11,6 +13,7 @@ pids=()
 # Builds the release binaries (the only build a run does).
 bench_build() {
   command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+  [ -n "${BENCH_BIN_DIR:-}" ] && return
   cargo build --release --locked -p rapport -p rapport-bench-hello
 }
 
@@ -84,7 +87,7 @@ measure() { # name url [lua] [sample] [template]
 bench_report() { # title data-line
   {
     echo
-    echo "## $(date -u +%Y-%m-%d) — $(git rev-parse --short HEAD)$1"
+    echo "## $(date -u +%Y-%m-%d) — ${BENCH_COMMIT:-$(git rev-parse --short HEAD)}$1"
     echo
     echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); wrk and the server share the cores."
     echo "Data: $2"

@@ -21,8 +21,8 @@ BATCH=${BATCH:-5000}
 SEED_ARGS=${SEED_ARGS:-}
 PORT=${PORT:-18080}
 HELLO_PORT=${HELLO_PORT:-18099}
-OUT=bench/out
 BACKEND=${BACKEND:-sqlite}
+OUT=bench/out/$BACKEND
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 KEY="objects-$BACKEND-$CONTACTS"
 mkdir -p "$OUT"
@@ -60,6 +60,9 @@ if [ ! -f "$OUT/seeded-$KEY.txt" ]; then
   touch "$OUT/seeded-$KEY.txt"
 fi
 
+# Seeds of both backends may run at once; their measurements take turns.
+exec 9>"bench/out/measure.lock"
+flock 9
 export RAPPORT_DATABASE__URL="$URL"
 bench_token "$URL" "$KEY"
 bench_serve "$URL"
