@@ -53,6 +53,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 22, "0022_custom_fields", "custom_fields"),
     step!("sqlite", 23, "0023_report_rollups", "report_rollups"),
     step!("sqlite", 24, "0024_channel_lookup", "channel_lookup"),
+    step!("sqlite", 25, "0025_lead_email_key", "lead_email_key"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -79,6 +80,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 22, "0022_custom_fields", "custom_fields"),
     step!("postgres", 23, "0023_report_rollups", "report_rollups"),
     step!("postgres", 24, "0024_channel_lookup", "channel_lookup"),
+    step!("postgres", 25, "0025_lead_email_key", "lead_email_key"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -665,6 +665,72 @@ async fn companies_are_upserted_by_domain(b: Backend) {
     );
 }
 
+async fn leads_are_upserted_by_email_in_any_case(b: Backend) {
+    let app = TestApp::new(b).await;
+    let res = app
+        .post(
+            "/api/v1/leads",
+            json!({ "first_name": "Ann", "email": "Ann@Example.com", "source": "web",
+                    "tags": ["old"] }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    let ann = res.json();
+    let csv = "Email,First,Company,Status,Reason,Tags\n\
+               ANN@example.COM,Ann,Acme,contacted,,key\n\
+               bob@example.com,Bob,Globex,new,,\n\
+               carl@example.com,Carl,Initech,disqualified,,\n";
+    let mapping = json!({ "Email": "email", "First": "first_name", "Company": "company_name",
+                          "Status": "status", "Reason": "disqualified_reason", "Tags": "tags" });
+    let import = upload(&app, "leads", csv).await;
+    assert_eq!(import["object"], "leads");
+    let res = start(&app, &id(&import), mapping.clone(), false).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.text());
+    run_all(&app).await;
+    let v = status(&app, &id(&import)).await;
+    assert_eq!(
+        (
+            v["status"].clone(),
+            v["created"].clone(),
+            v["updated"].clone(),
+            v["rows_failed"].clone()
+        ),
+        (json!("completed"), json!(1), json!(1), json!(1)),
+        "{v}"
+    );
+    let after = app.get(&format!("/api/v1/leads/{}", id(&ann))).await.json();
+    assert_eq!(after["company_name"], "Acme");
+    assert_eq!(after["status"], "contacted");
+    assert_eq!(
+        after["email"], "ann@example.com",
+        "leads keep addresses lower-cased"
+    );
+    assert_eq!(after["tags"], json!(["old", "key"]));
+    assert_eq!(after["source"], "web", "an unmapped field keeps its value");
+    let report = app
+        .get(&format!("{IMPORTS}/{}/errors", id(&import)))
+        .await
+        .text();
+    assert!(
+        report.contains("\n4,"),
+        "Carl's row (disqualified without a reason): {report}"
+    );
+    assert_eq!(app.count_rows("leads").await, 2);
+
+    // The same file again: every row with a valid email finds its lead, nothing is created.
+    let again = upload(&app, "leads", csv).await;
+    let res = start(&app, &id(&again), mapping, false).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.text());
+    run_all(&app).await;
+    let v = status(&app, &id(&again)).await;
+    assert_eq!(v["created"], json!(0), "{v}");
+    assert_eq!(app.count_rows("leads").await, 2);
+    assert_eq!(
+        count_where(&app, "audit_log WHERE action = 'leads.import'").await,
+        2
+    );
+}
+
 async fn another_workspaces_import_is_not_found(b: Backend) {
     let app = TestApp::new(b).await;
     let import = upload(&app, "contacts", &contacts_csv(2)).await;
@@ -743,6 +809,7 @@ both_backends!(
     a_crashed_runners_job_is_resumed_without_duplicates,
     a_chunk_cut_short_by_its_time_budget_resumes_at_the_next_row,
     companies_are_upserted_by_domain,
+    leads_are_upserted_by_email_in_any_case,
     another_workspaces_import_is_not_found,
     members_may_not_import,
 );

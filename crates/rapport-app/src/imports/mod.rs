@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use rapport_domain::ids::WorkspaceId;
-use rapport_domain::objects::{Company, Contact, time};
+use rapport_domain::objects::{Company, Contact, Lead, time};
 use rapport_domain::policy::{Action, Resource};
 use rapport_domain::validation::FieldError;
 use rapport_store::imports::{self as store, ImportRow};
@@ -40,7 +40,7 @@ pub const PREVIEW_ROWS: usize = 10;
 pub const DRY_RUN_ROWS: usize = 20;
 
 /// The objects rows can be imported into.
-pub const OBJECTS: &[&str] = &["contacts", "companies"];
+pub const OBJECTS: &[&str] = &["contacts", "companies", "leads"];
 
 /// An import as the API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -448,6 +448,7 @@ pub async fn start(app: &App, ctx: &Ctx, id: Uuid, body: Value) -> Result<Starte
     let custom = crate::custom_fields::definitions(app, ctx, &row.object).await?;
     let mapping = match row.object.as_str() {
         "companies" => parse_mapping::<Company>(ctx, &raw, &columns, &custom)?,
+        "leads" => parse_mapping::<Lead>(ctx, &raw, &columns, &custom)?,
         _ => parse_mapping::<Contact>(ctx, &raw, &columns, &custom)?,
     };
     if row.status != "uploaded" {
@@ -463,6 +464,7 @@ pub async fn start(app: &App, ctx: &Ctx, id: Uuid, body: Value) -> Result<Starte
     if body.dry_run {
         let rows = match row.object.as_str() {
             "companies" => runner::dry_run::<Company>(app, ctx, &row, &mapping).await?,
+            "leads" => runner::dry_run::<Lead>(app, ctx, &row, &mapping).await?,
             _ => runner::dry_run::<Contact>(app, ctx, &row, &mapping).await?,
         };
         return Ok(Started::DryRun(rows));

@@ -9,7 +9,9 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use rapport_domain::objects::custom_field::{CustomFieldDraft, CustomType};
-use rapport_domain::objects::{Company, CompanyDraft, Contact, ContactDraft, Record};
+use rapport_domain::objects::{
+    Company, CompanyDraft, Contact, ContactDraft, Lead, LeadDraft, Record,
+};
 use rapport_domain::validation::FieldError;
 use rapport_domain::values::DomainName;
 use rapport_store::Tx;
@@ -346,18 +348,61 @@ impl Importable for Company {
             .map(|c| c.id.0)))
     }
 
-    fn patch_for(existing: &Company, mut body: Value, _draft: &CompanyDraft) -> Value {
-        if let (Some(m), Ok(current)) = (
-            body.as_object_mut(),
-            serde_json::to_value(existing.fields()),
-        ) && let (Some(Value::Array(old)), Some(Value::Array(new))) =
-            (current.get("tags"), m.get_mut("tags"))
-        {
-            let mut all = old.clone();
-            all.append(new);
-            *new = all;
-        }
-        body
+    fn patch_for(existing: &Company, body: Value, _draft: &CompanyDraft) -> Value {
+        with_tags_of(existing, body)
+    }
+}
+
+/// A patch whose `tags` (when the row has some) keep the record's own before the row's.
+fn with_tags_of<O: Object>(existing: &O, mut body: Value) -> Value {
+    if let (Some(m), Ok(current)) = (
+        body.as_object_mut(),
+        serde_json::to_value(existing.fields()),
+    ) && let (Some(Value::Array(old)), Some(Value::Array(new))) =
+        (current.get("tags"), m.get_mut("tags"))
+    {
+        let mut all = old.clone();
+        all.append(new);
+        *new = all;
+    }
+    body
+}
+
+/// Leads: a row matches the live lead with its email address, in any letter case (a row
+/// without one always creates a lead); `tags` are `;`-separated and added to the lead's, the
+/// other mapped fields are overwritten and the score is recomputed as on any change.
+impl Importable for Lead {
+    const TARGETS: &'static [&'static str] = &[
+        "first_name",
+        "last_name",
+        "company_name",
+        "title",
+        "email",
+        "phone",
+        "source",
+        "status",
+        "disqualified_reason",
+        "owner_id",
+        "tags",
+    ];
+    const LISTS: &'static [&'static str] = &["tags"];
+
+    async fn find_existing(
+        tx: &mut Tx,
+        ctx: &Ctx,
+        draft: &LeadDraft,
+    ) -> Result<Result<Option<Uuid>, FieldError>, AppError> {
+        let Some(e) = &draft.email else {
+            return Ok(Ok(None));
+        };
+        let hits =
+            rapport_store::leads::live_ids_by_email(tx, ctx.workspace_id, e.as_str()).await?;
+        // Several leads sharing an address: the oldest, as contacts do.
+        Ok(Ok(hits.into_iter().min()))
+    }
+
+    fn patch_for(existing: &Lead, body: Value, _draft: &LeadDraft) -> Value {
+        with_tags_of(existing, body)
     }
 }
 

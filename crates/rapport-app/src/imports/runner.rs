@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use rapport_domain::ids::{UserId, WorkspaceId};
-use rapport_domain::objects::{Company, Contact, merge_patch, time};
+use rapport_domain::objects::{Company, Contact, Lead, merge_patch, time};
 use rapport_domain::policy::{Action, Resource, Scopes};
 use rapport_domain::validation::FieldError;
 use rapport_store::Tx;
@@ -96,6 +96,7 @@ pub async fn work(
     let result = match row.object.as_str() {
         "companies" => run_job::<Company>(app, owner, &row, max_chunks, stop).await,
         "contacts" => run_job::<Contact>(app, owner, &row, max_chunks, stop).await,
+        "leads" => run_job::<Lead>(app, owner, &row, max_chunks, stop).await,
         other => Err(Stop::Fail(format!("{other} cannot be imported into"))),
     };
     match result {
@@ -163,10 +164,11 @@ async fn ctx_for(app: &App, row: &ImportRow) -> Result<Ctx, Stop> {
         request_id,
         client: Client::default(),
     };
-    let object: &'static str = if row.object == "companies" {
-        "companies"
-    } else {
-        "contacts"
+    let Some(object) = super::OBJECTS.iter().copied().find(|o| *o == row.object) else {
+        return Err(Stop::Fail(format!(
+            "{} cannot be imported into",
+            row.object
+        )));
     };
     if authorize(app, &ctx, Action::Import, Resource::Records(object))
         .await

@@ -50,7 +50,7 @@ pub struct Import {
     /// Id (UUIDv7).
     #[schema(format = Uuid)]
     pub id: String,
-    /// `contacts` or `companies`.
+    /// `contacts`, `companies` or `leads`.
     pub object: String,
     /// `uploaded`, `queued`, `running`, `completed`, `failed` or `cancelled`.
     pub status: String,
@@ -137,7 +137,7 @@ pub struct ImportList {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
-    /// `contacts` or `companies`.
+    /// `contacts`, `companies` or `leads`.
     pub object: Option<String>,
 }
 

@@ -1,0 +1,1 @@
+DROP INDEX leads_live_email_folded;
