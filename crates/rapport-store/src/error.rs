@@ -57,8 +57,15 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 }
 
 fn is_busy(db: &dyn sqlx::error::DatabaseError) -> bool {
-    // SQLITE_BUSY (5) / SQLITE_LOCKED (6) and PostgreSQL's query_canceled (statement timeout).
-    matches!(db.code().as_deref(), Some("5" | "6" | "517" | "57014"))
+    // SQLITE_BUSY (5) / SQLITE_LOCKED (6) and PostgreSQL's query_canceled (statement timeout),
+    // serialization_failure (40001), deadlock_detected (40P01) and lock_not_available (55P03):
+    // the transaction was rolled back whole, so the client is told to retry, not that it broke
+    // the server. Two requests locking the same rows in opposite orders (deals moved across each
+    // other's stages, merges) end this way on PostgreSQL.
+    matches!(
+        db.code().as_deref(),
+        Some("5" | "6" | "517" | "57014" | "40001" | "40P01" | "55P03")
+    )
 }
 
 /// True when `e` is a unique-constraint violation.

@@ -283,6 +283,49 @@ async fn idempotency_claims_run_replay_refuse_and_take_over(b: Backend) {
     );
 }
 
+/// Two transactions locking the same rows in opposite orders: PostgreSQL breaks the deadlock by
+/// rolling one back, and the store reports it as a retryable `Unavailable`, not as a bug.
+#[tokio::test]
+async fn a_deadlock_is_reported_as_retryable() {
+    let (_tdb, db) = open(Backend::Postgres).await;
+    let (a, b) = (contact("Ann", "A"), contact("Bob", "B"));
+    insert(&db, &a).await;
+    insert(&db, &b).await;
+    let mut first = db.begin().await.expect("begin");
+    let mut second = db.begin().await.expect("begin");
+    assert!(
+        records::lock_live::<ContactRow>(&mut first, WS, a.id.0)
+            .await
+            .expect("lock a")
+    );
+    assert!(
+        records::lock_live::<ContactRow>(&mut second, WS, b.id.0)
+            .await
+            .expect("lock b")
+    );
+    let crossing = tokio::spawn(async move {
+        let r = records::lock_live::<ContactRow>(&mut first, WS, b.id.0).await;
+        (r, first)
+    });
+    // Give the first transaction time to wait on b, so the second one closes the cycle.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let here = records::lock_live::<ContactRow>(&mut second, WS, a.id.0).await;
+    drop(second);
+    let (there, first) = crossing.await.expect("join");
+    drop(first);
+    let failed: Vec<StoreError> = [here, there].into_iter().filter_map(Result::err).collect();
+    assert_eq!(
+        failed.len(),
+        1,
+        "exactly one side is rolled back: {failed:?}"
+    );
+    assert!(
+        matches!(&failed[0], StoreError::Unavailable(m) if m.contains("deadlock")),
+        "{:?}",
+        failed[0]
+    );
+}
+
 both_backends!(
     migrations_go_down_and_up_again,
     keyset_pages_cover_every_row_once_in_every_direction,
