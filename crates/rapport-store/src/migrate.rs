@@ -54,6 +54,12 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 23, "0023_report_rollups", "report_rollups"),
     step!("sqlite", 24, "0024_channel_lookup", "channel_lookup"),
     step!("sqlite", 25, "0025_lead_email_key", "lead_email_key"),
+    step!(
+        "sqlite",
+        26,
+        "0026_activity_report_covering",
+        "activity_report_covering"
+    ),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -81,6 +87,12 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 23, "0023_report_rollups", "report_rollups"),
     step!("postgres", 24, "0024_channel_lookup", "channel_lookup"),
     step!("postgres", 25, "0025_lead_email_key", "lead_email_key"),
+    step!(
+        "postgres",
+        26,
+        "0026_activity_report_covering",
+        "activity_report_covering"
+    ),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {
