@@ -32,6 +32,30 @@ bench_token() { # database-url key
   export TOKEN
 }
 
+# PIN=1 holds the database's files in memory (vmtouch -l) while a run seeds and measures. Some
+# virtual machines page out memory that was not touched for a few seconds (here: a DAMON
+# `pageout` scheme on physical addresses), so a database far smaller than RAM is read back from
+# disk at a few MB/s and a benchmark measures the host's disk, not Rapport; a server with free
+# memory keeps those pages cached. Files grow while seeding, so they are pinned again each minute.
+bench_pin() { # path...
+  [ "${PIN:-0}" = 1 ] || return 0
+  command -v vmtouch >/dev/null || apt-get install -y -qq vmtouch >/dev/null
+  trap bench_cleanup EXIT
+  (
+    prev="" new=""
+    trap 'kill $prev $new 2>/dev/null; exit 0' TERM
+    while :; do
+      vmtouch -ql "$@" &
+      new=$!
+      sleep 10 & wait $!
+      [ -n "$prev" ] && kill "$prev" 2>/dev/null
+      prev=$new
+      sleep 50 & wait $!
+    done
+  ) &
+  pids+=($!)
+}
+
 bench_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 
 # Starts `rapport serve` on the database and the hello-world ceiling; both stop on exit.
@@ -67,8 +91,11 @@ end
 LUA
 }
 
+# SCENARIOS (an extended regular expression) keeps the scenarios whose name matches: a run over
+# data that holds only some objects measures only those.
 measure() { # name url [lua] [sample] [template]
   local name=$1 url=$2 lua=${3:-} sample=${4:-} template=${5:-}
+  grep -Eq -- "${SCENARIOS:-.}" <<<"$name" || return 0
   local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN")
   [ -n "$lua" ] && args+=(-s "$lua")
   local text

@@ -8,6 +8,8 @@
 #   CONTACTS=100000 DURATION=10 bench/objects.sh
 #   SEED_ARGS="--leads 0" bench/objects.sh   # extra `rapport seed` flags (leave out objects)
 #   BACKEND=postgres bench/objects.sh  # the local PostgreSQL (database rapport_bench_<contacts>)
+#   SCENARIOS='deals|contacts' bench/objects.sh  # only the scenarios whose name matches
+#   PIN=1 bench/objects.sh             # hold the database's files in memory (see bench/lib.sh)
 #
 # Shares its helpers with bench/load.sh (bench/lib.sh). Only loopback addresses are used; every
 # wrk run is bounded by DURATION.
@@ -43,6 +45,18 @@ esac
 source bench/lib.sh
 bench_build
 
+# The files to hold in memory with PIN=1: the SQLite file and its WAL, or the database's folder.
+files() {
+  if [ "$BACKEND" = sqlite ]; then
+    echo "$DB" "$DB-wal"
+  else
+    local dir oid
+    dir=$(psql "$PG/postgres" -Atc 'show data_directory')
+    oid=$(psql "$PG/postgres" -Atc "select oid from pg_database where datname = '$DB'")
+    echo "$dir/base/$oid"
+  fi
+}
+
 # A seed that did not finish leaves no marker: its data is dropped and seeded again.
 if [ ! -f "$OUT/seeded-$KEY.txt" ]; then
   rm -f "$OUT/token-$KEY.txt"
@@ -52,6 +66,8 @@ if [ ! -f "$OUT/seeded-$KEY.txt" ]; then
     psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
   fi
   RAPPORT_DATABASE__URL="$URL" "$BIN" migrate up >/dev/null
+  # shellcheck disable=SC2046 # one word per path
+  bench_pin $(files)
   echo "seeding every object for $CONTACTS contacts into $URL"
   start=$(date +%s)
   RAPPORT_DATABASE__URL="$URL" "$BIN" seed --contacts "$CONTACTS" --batch "$BATCH" --seed 42 \
@@ -63,6 +79,8 @@ fi
 # Seeds of both backends may run at once; their measurements take turns.
 exec 9>"bench/out/measure.lock"
 flock 9
+# shellcheck disable=SC2046 # one word per path
+[ "${#pids[@]}" -gt 0 ] || bench_pin $(files)
 export RAPPORT_DATABASE__URL="$URL"
 bench_token "$URL" "$KEY"
 bench_serve "$URL"
