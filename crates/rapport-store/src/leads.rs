@@ -225,23 +225,20 @@ impl Table for LeadRow {
     }
 }
 
-/// The live leads whose email address is `address` in any letter case, inside a write
-/// transaction: the natural key imports match leads on (index `leads_live_email_folded`).
-/// Case is folded by the database on both sides, so the match is the same for every lead.
+/// The live leads whose email address is `address`, inside a write transaction: the natural
+/// key imports match leads on. A lead's address is stored lower-cased whole (`LeadDraft`), so
+/// an address parsed the same way finds it in any letter case, through index `leads_email`.
 pub async fn live_ids_by_email(
     tx: &mut crate::db::Tx,
     ws: WorkspaceId,
     address: &str,
 ) -> Result<Vec<Uuid>, StoreError> {
-    use sea_query::{Alias, Expr, ExprTrait, Func, Query};
+    use sea_query::{Alias, Expr, ExprTrait, Query};
     let q = Query::select()
         .column(Alias::new("id"))
         .from(Alias::new(TABLE))
         .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
-        .and_where(
-            SimpleExpr::from(Func::lower(Expr::col(Alias::new("email"))))
-                .eq(SimpleExpr::from(Func::lower(Expr::val(address)))),
-        )
+        .and_where(Expr::col(Alias::new("email")).eq(address))
         .and_where(Expr::col(Alias::new("deleted_at")).is_null())
         .to_owned();
     let rows: Vec<(Uuid,)> = tx.fetch_all(&q).await?;

@@ -53,11 +53,10 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 22, "0022_custom_fields", "custom_fields"),
     step!("sqlite", 23, "0023_report_rollups", "report_rollups"),
     step!("sqlite", 24, "0024_channel_lookup", "channel_lookup"),
-    step!("sqlite", 25, "0025_lead_email_key", "lead_email_key"),
     step!(
         "sqlite",
-        26,
-        "0026_activity_report_covering",
+        25,
+        "0025_activity_report_covering",
         "activity_report_covering"
     ),
 ];
@@ -86,11 +85,10 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 22, "0022_custom_fields", "custom_fields"),
     step!("postgres", 23, "0023_report_rollups", "report_rollups"),
     step!("postgres", 24, "0024_channel_lookup", "channel_lookup"),
-    step!("postgres", 25, "0025_lead_email_key", "lead_email_key"),
     step!(
         "postgres",
-        26,
-        "0026_activity_report_covering",
+        25,
+        "0025_activity_report_covering",
         "activity_report_covering"
     ),
 ];

@@ -768,3 +768,20 @@ pub fn as_object(columns: &[String], row: &CsvRow) -> Value {
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lead targets are written out for the error message's list; they must follow the
+    /// lead's own fields (custom values map as `custom.<key>`).
+    #[test]
+    fn lead_targets_are_the_writable_fields_but_custom() {
+        let writable: Vec<&str> = rapport_domain::objects::lead::WRITABLE
+            .iter()
+            .copied()
+            .filter(|f| *f != "custom")
+            .collect();
+        assert_eq!(<Lead as Importable>::TARGETS, writable.as_slice());
+    }
+}
