@@ -8,12 +8,15 @@
 //! survivor takes the chosen fields (through the ordinary update, so audit entry, search document
 //! and version follow), everything that pointed at the other record points at the survivor
 //! (activities, tasks, appointments, cases, deals, campaign memberships, lead conversions, a
-//! company's contacts), and the other record becomes a tombstone whose address redirects to the
-//! survivor. The caller needs the `merge` action on the object; moving the references is part of
-//! it, whatever the caller's rights on the records moved.
+//! company's contacts, associations, custom record-reference values), and the other record
+//! becomes a tombstone whose address redirects to the survivor. The caller needs the `merge`
+//! action on the object; moving the references is part of it, whatever the caller's rights on
+//! the records moved.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use rapport_domain::filter::Op;
 use rapport_domain::ids::{CampaignId, CompanyId, ContactId};
 use rapport_domain::objects::company::WRITABLE as COMPANY_FIELDS;
 use rapport_domain::objects::contact::WRITABLE as CONTACT_FIELDS;
@@ -21,9 +24,12 @@ use rapport_domain::objects::duplicates::{self, Reason};
 use rapport_domain::objects::merge::{self, ListField, MergeRequest};
 use rapport_domain::objects::{Company, Contact, Record, time};
 use rapport_domain::policy::Action;
+use rapport_domain::query::{FieldRef, Scalar, TypedCond, TypedExpr, TypedValue};
 use rapport_domain::validation::FieldError;
+use rapport_store::associations;
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::ContactRow;
+use rapport_store::custom_fields as custom_store;
 use rapport_store::leads::LeadRow;
 use rapport_store::merges::{self as store, Pointer};
 use rapport_store::records::{self as rows, Selection};
@@ -528,6 +534,22 @@ pub async fn merge<O: Mergeable>(
         .await?;
         *moved.entry(*object).or_default() += n;
     }
+    // Custom record-reference fields pointing at the other record follow it too; their keys
+    // are the workspace's, so each is selected by the filter `custom.<key> eq <id>`.
+    let custom_refs = custom_store::referring_to(&mut tx, ws, O::SCHEMA.name).await?;
+    for def in &custom_refs {
+        let pointing = TypedExpr::Cond(TypedCond {
+            field: FieldRef::Custom(Arc::new(def.fields.spec())),
+            op: Op::Eq,
+            value: TypedValue::One(Scalar::Uuid(other_id)),
+        });
+        let object = def.fields.object.as_str();
+        let n = sweeps::sweep_named(app, &mut tx, ws, object, Which::Matching(&pointing), &edit)
+            .await?;
+        *moved.entry(object).or_default() += n;
+    }
+    let n = associations::move_all(&mut tx, ws, O::SCHEMA.name, other_id, id).await?;
+    moved.insert("associations", n);
     moved.insert("leads", repoint_leads(&mut tx, ctx, other_id, id).await?);
     if let Some(member_type) = O::CAMPAIGN_MEMBER {
         let n = move_memberships(&mut tx, ctx, member_type, other_id, id).await?;

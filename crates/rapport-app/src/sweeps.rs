@@ -32,6 +32,8 @@ pub(crate) enum Which<'a> {
     PointingAt(&'a [Pointer], Uuid),
     /// Those holding this tag (compared ignoring case).
     Tagged(&'a str),
+    /// Those meeting a checked filter (a custom record-reference field equal to an id).
+    Matching(&'a TypedExpr),
 }
 
 /// An edit of a record's fields (as the API shows them); `false` when it changes nothing.
@@ -59,11 +61,11 @@ pub(crate) async fn sweep<O: Object>(
 ) -> Result<usize, AppError> {
     let tagged = match which {
         Which::Tagged(tag) => Some(tag_condition::<O>(tag)?),
-        Which::PointingAt(..) => None,
+        Which::PointingAt(..) | Which::Matching(_) => None,
     };
     let selection = match (which, &tagged) {
         (Which::PointingAt(pointers, target), _) => Selection::PointingAt(pointers, target),
-        (Which::Tagged(_), Some(expr)) => Selection::Matching(expr),
+        (Which::Tagged(_), Some(expr)) | (Which::Matching(expr), _) => Selection::Matching(expr),
         (Which::Tagged(_), None) => return Ok(0),
     };
     let now = time::now_millis();

@@ -1,5 +1,7 @@
 //! Associations between records, stored from both ends.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::WorkspaceId;
 use sea_query::{ExprTrait, OnConflict, Order, Query};
@@ -138,4 +140,55 @@ pub async fn of(
         q.and_where(col("to_type").eq(t));
     }
     db.fetch_all(&q).await
+}
+
+/// Gives record `to` every association of record `from` (both of `object`), as a merge does:
+/// where `to` is already associated with the same record, its association stays and takes
+/// `from`'s label only if it had none; an association between the two records themselves is
+/// dropped. Returns how many of `from`'s associations were moved or combined.
+pub async fn move_all(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    object: &str,
+    from: Uuid,
+    to: Uuid,
+) -> Result<usize, StoreError> {
+    let all_of = |id: Uuid| {
+        Query::select()
+            .columns(["to_type", "to_id", "label", "created_at"].map(n))
+            .from(n("associations"))
+            .and_where(col("workspace_id").eq(ws.0))
+            .and_where(col("from_type").eq(object))
+            .and_where(col("from_id").eq(id))
+            .to_owned()
+    };
+    let theirs: Vec<Association> = tx.fetch_all(&all_of(from)).await?;
+    if theirs.is_empty() {
+        return Ok(0);
+    }
+    let mine: HashMap<(String, Uuid), Option<String>> = tx
+        .fetch_all::<Association>(&all_of(to))
+        .await?
+        .into_iter()
+        .map(|a| ((a.to_type, a.to_id), a.label))
+        .collect();
+    let (loser, survivor) = (End { object, id: from }, End { object, id: to });
+    for a in &theirs {
+        let other = End {
+            object: &a.to_type,
+            id: a.to_id,
+        };
+        delete(tx, ws, loser, other).await?;
+        if other == survivor {
+            continue;
+        }
+        let keep = match mine.get(&(a.to_type.clone(), a.to_id)) {
+            None => true,
+            Some(label) => label.is_none() && a.label.is_some(),
+        };
+        if keep {
+            put(tx, ws, survivor, other, a.label.as_deref(), a.created_at).await?;
+        }
+    }
+    Ok(theirs.len())
 }

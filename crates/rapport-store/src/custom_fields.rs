@@ -229,6 +229,26 @@ pub async fn all_live(db: &Db, ws: WorkspaceId) -> Result<Vec<CustomField>, Stor
     rows.into_iter().map(Table::into_record).collect()
 }
 
+/// The live record-reference definitions (of any object) whose values point at records of
+/// `target`, read in the transaction of a merge that moves those values to the survivor.
+pub async fn referring_to(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    target: &str,
+) -> Result<Vec<CustomField>, StoreError> {
+    let mut q = Query::select();
+    q.columns(COLUMNS.iter().map(|c| n(c)))
+        .from(n(TABLE))
+        .and_where(col("workspace_id").eq(ws.0))
+        .and_where(col("type").eq(CustomType::Record.as_str()))
+        .and_where(col("target").eq(target))
+        .and_where(col("deleted_at").is_null())
+        .order_by(n("object"), Order::Asc)
+        .order_by(n("id"), Order::Asc);
+    let rows: Vec<CustomFieldRow> = tx.fetch_all(&q).await?;
+    rows.into_iter().map(Table::into_record).collect()
+}
+
 /// How many live definitions an object has in a workspace, other than `except`.
 pub async fn count_live(
     tx: &mut Tx,

@@ -1,8 +1,9 @@
 //! Duplicates and merges of contacts and companies through the HTTP API, on SQLite and
 //! PostgreSQL: duplicates found by each reason (and never across workspaces or out of a role's
 //! reach), a merge moving activities, tasks, appointments, cases, campaign memberships, lead
-//! conversions, a company's contacts and deals, the merged record redirecting to the survivor,
-//! field choices honoured, and every refused merge writing nothing.
+//! conversions, a company's contacts and deals, custom record-reference values, the merged
+//! record redirecting to the survivor, field choices honoured, and every refused merge writing
+//! nothing.
 
 #![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
 
@@ -883,6 +884,147 @@ async fn merges_chain_and_redirect_to_the_last_survivor(b: Backend) {
         .problem(404, "not-found");
 }
 
+async fn custom_record_references_follow_a_contact_merge(b: Backend) {
+    let app = TestApp::new(b).await;
+    // One field indexed (filterable), one read from the JSON: both are found.
+    for (object, key, filterable) in [
+        ("deals", "champion", true),
+        ("contacts", "referred_by", false),
+    ] {
+        post_ok(
+            &app,
+            "/api/v1/custom-fields",
+            json!({"object": object, "key": key, "label": key, "type": "record",
+                "target": "contacts", "filterable": filterable}),
+        )
+        .await;
+    }
+    let s = id_of(&app.create_contact(json!({"first_name": "Ana"})).await);
+    let l = id_of(&app.create_contact(json!({"first_name": "Anna"})).await);
+    let other = id_of(&app.create_contact(json!({"first_name": "Bo"})).await);
+    let friend = id_of(
+        &app.create_contact(json!({"first_name": "Cy", "custom": {"referred_by": l}}))
+            .await,
+    );
+    let bystander = id_of(
+        &app.create_contact(json!({"first_name": "Di", "custom": {"referred_by": other}}))
+            .await,
+    );
+    let pipeline = post_ok(
+        &app,
+        "/api/v1/pipelines",
+        json!({"name": "Sales", "stages": [{"name": "New"}]}),
+    )
+    .await;
+    let deal = id_of(
+        &post_ok(
+            &app,
+            "/api/v1/deals",
+            json!({"name": "Big", "pipeline_id": id_of(&pipeline), "custom": {"champion": l}}),
+        )
+        .await,
+    );
+
+    merged_ok(&app, CONTACTS, &s, json!({"other_id": l})).await;
+    assert_eq!(
+        get_ok(&app, &format!("/api/v1/deals/{deal}")).await["custom"]["champion"],
+        s.as_str()
+    );
+    assert_eq!(
+        get_ok(&app, &contact_at(&friend)).await["custom"]["referred_by"],
+        s.as_str()
+    );
+    assert_eq!(
+        get_ok(&app, &contact_at(&bystander)).await["custom"]["referred_by"],
+        other.as_str(),
+        "a value pointing elsewhere is left alone"
+    );
+    // The filter on the field now finds the deal by its survivor.
+    let found = get_ok(
+        &app,
+        &format!(
+            "/api/v1/deals?filter={}",
+            enc(&format!("custom.champion eq \"{s}\""))
+        ),
+    )
+    .await;
+    assert_eq!(ids(&found), [deal.as_str()]);
+    let audit = get_ok(&app, "/api/v1/audit?action=contacts.merge").await;
+    let details = &audit["data"][0]["details"];
+    assert_eq!(details["moved"]["deals"], 1);
+    assert_eq!(details["moved"]["contacts"], 1);
+}
+
+async fn associations_follow_a_contact_merge(b: Backend) {
+    let app = TestApp::new(b).await;
+    let s = id_of(&app.create_contact(json!({"first_name": "Ana"})).await);
+    let l = id_of(&app.create_contact(json!({"first_name": "Anna"})).await);
+    let acme = id_of(&app.create_company(json!({"name": "Acme"})).await);
+    let pipeline = post_ok(
+        &app,
+        "/api/v1/pipelines",
+        json!({"name": "Sales", "stages": [{"name": "New"}]}),
+    )
+    .await;
+    let mut deals = Vec::new();
+    for name in ["Only theirs", "Unlabelled mine", "Labelled mine"] {
+        let body = json!({"name": name, "pipeline_id": id_of(&pipeline)});
+        deals.push(id_of(&post_ok(&app, "/api/v1/deals", body).await));
+    }
+    let associate = |from: String, to: String, label: Option<&str>| {
+        let app = &app;
+        let body = label.map_or(json!({}), |l| json!({"label": l}));
+        async move {
+            let res = app
+                .request(Method::PUT, &format!("{from}/associations/{to}"))
+                .json(&body)
+                .send()
+                .await;
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        }
+    };
+    let deal_at = |i: usize| format!("deals/{}", deals[i]);
+    for i in 0..3 {
+        associate(contact_at(&l), deal_at(i), Some("champion")).await;
+    }
+    associate(contact_at(&s), deal_at(1), None).await;
+    associate(contact_at(&s), deal_at(2), Some("buyer")).await;
+    associate(contact_at(&l), format!("companies/{acme}"), Some("advisor")).await;
+    associate(contact_at(&l), format!("contacts/{s}"), Some("twin")).await;
+
+    merged_ok(&app, CONTACTS, &s, json!({"other_id": l})).await;
+    let mine = get_ok(&app, &format!("{}/associations", contact_at(&s))).await;
+    let mut seen: Vec<(String, String, String)> = mine["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|a| {
+            let text = |k: &str| a[k].as_str().expect("a string").to_owned();
+            (text("type"), text("id"), text("label"))
+        })
+        .collect();
+    seen.sort();
+    let mut expected = [
+        ("companies", &acme, "advisor"),
+        ("deals", &deals[0], "champion"),
+        ("deals", &deals[1], "champion"),
+        ("deals", &deals[2], "buyer"),
+    ]
+    .map(|(t, id, label)| (t.to_owned(), id.clone(), label.to_owned()));
+    expected.sort();
+    assert_eq!(seen, expected, "{mine}");
+    // Seen from the deal, too; nothing is left on the merged contact or between the two.
+    let of_deal = get_ok(
+        &app,
+        &format!("/api/v1/deals/{}/associations/contacts", deals[0]),
+    )
+    .await;
+    assert_eq!(ids(&of_deal), [s.as_str()], "{of_deal}");
+    assert_eq!(app.count_rows("associations").await, 8);
+    let audit = get_ok(&app, "/api/v1/audit?action=contacts.merge").await;
+    assert_eq!(audit["data"][0]["details"]["moved"]["associations"], 5);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Merging companies
 // ---------------------------------------------------------------------------------------------
@@ -1007,5 +1149,7 @@ both_backends!(
     refused_merges_write_nothing,
     a_merge_that_breaks_a_field_rule_names_the_choice_and_writes_nothing,
     merges_chain_and_redirect_to_the_last_survivor,
+    custom_record_references_follow_a_contact_merge,
+    associations_follow_a_contact_merge,
     a_company_merge_moves_contacts_deals_cases_and_frees_the_domain,
 );
