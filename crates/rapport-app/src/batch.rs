@@ -231,6 +231,7 @@ async fn upsert<O: Object>(
             .await?;
         }
         tx.commit().await?;
+        O::after_commit(app, &record).await;
         return Ok((status, Some(record)));
     }
     Err(AppError::Unavailable(

@@ -63,7 +63,8 @@ impl Object for CustomField {
             }
         }
         // Here rather than after the write, so a restored filterable field gets its index back
-        // too (a restore runs the checks, not the write hooks); a no-op when it exists.
+        // too (a restore runs the checks, not the write hooks); a no-op when it exists, and on
+        // PostgreSQL, where `after_commit` builds it.
         if draft.filterable {
             store::ensure_index(tx, table_of(&draft.object)?, &draft.key, draft.kind).await?;
         }
@@ -108,6 +109,26 @@ impl Object for CustomField {
             }
         }
         Ok(())
+    }
+
+    /// On PostgreSQL a filterable field's index is built here, concurrently with writes. If
+    /// the build fails the field still filters (unindexed) and the failure is logged; saving
+    /// the definition again builds it.
+    async fn after_commit(app: &App, record: &Self) {
+        let f = &record.fields;
+        if !f.filterable {
+            return;
+        }
+        let built = match table_of(&f.object) {
+            Ok(table) => store::build_index_online(&app.db, table, &f.key, f.kind)
+                .await
+                .map_err(AppError::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = built {
+            tracing::warn!(object = %f.object, key = %f.key, error = %e,
+                "the index of a filterable custom field could not be built");
+        }
     }
 
     async fn after_write(

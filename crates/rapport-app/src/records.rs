@@ -76,6 +76,14 @@ pub trait Object: Record {
         async { Ok(()) }
     }
 
+    /// Does what cannot share the write's transaction, once it is committed (a filterable
+    /// custom field's index, built on PostgreSQL without holding back writes). The write
+    /// stands whatever happens here: a failure is the object's to log and recover from.
+    fn after_commit(app: &App, record: &Self) -> impl Future<Output = ()> + Send {
+        let _ = (app, record);
+        async {}
+    }
+
     /// [`Object::after_write`] for the records a bulk path (`rapport seed`) wrote in one
     /// transaction, each `(before, after)` in write order. An object may combine what the
     /// records share (a deal noted once, with its latest activity) when that leaves the same
@@ -255,6 +263,7 @@ pub async fn create<O: Object>(app: &App, ctx: &Ctx, body: Value) -> Result<O, A
     let tx = app.db.begin().await?;
     let (tx, record) = create_in::<O>(app, ctx, tx, body).await?;
     tx.commit().await?;
+    O::after_commit(app, &record).await;
     Ok(record)
 }
 
@@ -458,6 +467,7 @@ pub async fn update<O: Object>(
         match patch_in::<O>(app, ctx, tx, id, &patch, if_match, reach.as_deref()).await? {
             Patched::Done { tx, mut after, .. } => {
                 tx.commit().await?;
+                O::after_commit(app, &after).await;
                 O::fill(app, ctx, std::slice::from_mut(&mut after)).await?;
                 return Ok(after);
             }
@@ -640,6 +650,7 @@ pub async fn restore<O: Object>(app: &App, ctx: &Ctx, id: Uuid) -> Result<O, App
             audit::record(&mut tx, ctx, Event::on(&action, O::SCHEMA.name, &id)).await?;
             tx.commit().await?;
             let mut restored = current.touched(version, now);
+            O::after_commit(app, &restored).await;
             O::fill(app, ctx, std::slice::from_mut(&mut restored)).await?;
             Ok(restored)
         }

@@ -339,25 +339,78 @@ fn index_name(table: &str, key: &str) -> String {
     format!("custom_{table}_{key}")
 }
 
-/// Creates the expression index of a filterable field if it does not exist. The index serves
-/// every workspace that has a field with this key on this object; its expression reads the
-/// value the way [`value_sql`] does for `kind`, so the planner matches them.
+/// The statement creating a filterable field's expression index if it does not exist. The
+/// index serves every workspace that has a field with this key on this object; its expression
+/// reads the value the way [`value_sql`] does for `kind`, so the planner matches them.
+fn create_index_sql(
+    backend: Backend,
+    concurrently: bool,
+    table: &str,
+    key: &str,
+    kind: CustomType,
+) -> Result<String, StoreError> {
+    let key = checked(key)?;
+    let expr = value_sql(backend, "", key, kind)?;
+    let name = index_name(table, key);
+    let how = if concurrently { " CONCURRENTLY" } else { "" };
+    // The index name carries the key only, so two workspaces using one key with different
+    // types share the first one's expression; text and numbers then still filter correctly,
+    // only without the index.
+    Ok(format!(
+        "CREATE INDEX{how} IF NOT EXISTS {name} ON {table} (workspace_id, ({expr})) WHERE deleted_at IS NULL"
+    ))
+}
+
+/// On SQLite, creates a filterable field's index in the definition's transaction (SQLite has
+/// one writer: a concurrent build would gain nothing). On PostgreSQL nothing: a plain `CREATE
+/// INDEX` would hold back every write to the table while it reads it, so
+/// [`build_index_online`] builds the index once the definition is committed.
 pub async fn ensure_index(
     tx: &mut Tx,
     table: &str,
     key: &str,
     kind: CustomType,
 ) -> Result<(), StoreError> {
-    let key = checked(key)?;
-    let expr = value_sql(tx.backend(), "", key, kind)?;
-    let name = index_name(table, key);
-    // The index name carries the key only, so two workspaces using one key with different
-    // types share the first one's expression; text and numbers then still filter correctly,
-    // only without the index.
-    let sql = format!(
-        "CREATE INDEX IF NOT EXISTS {name} ON {table} (workspace_id, ({expr})) WHERE deleted_at IS NULL"
-    );
-    tx.execute_ddl(&sql).await
+    match tx.backend() {
+        Backend::Sqlite => {
+            let sql = create_index_sql(Backend::Sqlite, false, table, key, kind)?;
+            tx.execute_ddl(&sql).await
+        }
+        Backend::Postgres => Ok(()),
+    }
+}
+
+/// On PostgreSQL, builds a filterable field's index with `CREATE INDEX CONCURRENTLY`, which
+/// lets writes to the table go on meanwhile; an index that an interrupted build left invalid
+/// is dropped and built again. On SQLite nothing: [`ensure_index`] made it.
+pub async fn build_index_online(
+    db: &Db,
+    table: &str,
+    key: &str,
+    kind: CustomType,
+) -> Result<(), StoreError> {
+    if db.backend() != Backend::Postgres {
+        return Ok(());
+    }
+    let name = index_name(table, checked(key)?);
+    let q = Query::select()
+        .column(n("indisvalid"))
+        .from(n("pg_index"))
+        .and_where(Expr::cust_with_values(
+            "indexrelid = to_regclass($1)",
+            [name.clone()],
+        ))
+        .to_owned();
+    match db.fetch_optional::<(bool,)>(&q).await? {
+        Some((true,)) => return Ok(()),
+        Some((false,)) => {
+            db.execute_outside_tx(&format!("DROP INDEX CONCURRENTLY IF EXISTS {name}"))
+                .await?;
+        }
+        None => {}
+    }
+    let sql = create_index_sql(Backend::Postgres, true, table, key, kind)?;
+    db.execute_outside_tx(&sql).await
 }
 
 /// Drops a field's expression index when no live filterable definition other than `except`

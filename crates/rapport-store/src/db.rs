@@ -295,6 +295,21 @@ impl Db {
         }
     }
 
+    /// Runs one statement that cannot run inside a transaction (PostgreSQL's `CREATE INDEX
+    /// CONCURRENTLY`) on a pooled connection; on SQLite, on the writer.
+    pub(crate) async fn execute_outside_tx(&self, sql: &str) -> Result<(), StoreError> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                sqlx::query(sql).execute(write).await?;
+            }
+            Pools::Postgres(pool) => {
+                sqlx::query(sql).execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Occupancy of each pool.
     pub fn pool_stats(&self) -> Vec<PoolStats> {
         fn stats<DB: sqlx::Database>(name: &'static str, p: &sqlx::Pool<DB>) -> PoolStats {

@@ -1,8 +1,9 @@
 //! Custom fields through the HTTP API, on SQLite and PostgreSQL: definitions are validated and
 //! keep what stored values depend on; values are validated like built-in fields (types, options,
 //! required, unique, references) with nothing written on a refusal; lists filter and sort on
-//! `custom.<key>` (empty values last, across pages); filterable fields are indexed; deleting a
-//! field erases its values; other workspaces see none of it.
+//! `custom.<key>` (empty values last, across pages); filterable fields are indexed (on PostgreSQL
+//! concurrently, after the definition commits); deleting a field erases its values; other
+//! workspaces see none of it.
 
 #![expect(clippy::expect_used, reason = "tests fail loudly on broken setup")]
 
@@ -594,6 +595,28 @@ async fn filterable_fields_are_indexed_and_deleting_a_field_erases_it(b: Backend
     };
     assert_eq!(index_count("custom_contacts_tier").await, 1);
     assert_eq!(index_count("custom_contacts_plain").await, 0);
+    if matches!(b, Backend::Postgres) {
+        // Built concurrently once the definition committed, and valid.
+        let valid =
+            "pg_index WHERE indexrelid = to_regclass('custom_contacts_tier') AND indisvalid";
+        assert_eq!(app.count_rows(valid).await, 1);
+        // An index that an interrupted build left invalid is built again when the field is
+        // saved.
+        app.execute(
+            "UPDATE pg_index SET indisvalid = false \
+             WHERE indexrelid = to_regclass('custom_contacts_tier')",
+        )
+        .await;
+        assert_eq!(app.count_rows(valid).await, 0);
+        let res = app
+            .patch(
+                &format!("{FIELDS}/{}", id_of(&tier)),
+                json!({"label": "Tier level"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        assert_eq!(app.count_rows(valid).await, 1);
+    }
     // The filter's expression is the index's, so the database uses it.
     let ws = app.owner.workspace_id.0;
     let sql = match b {
