@@ -177,7 +177,7 @@ impl Object for CustomField {
 }
 
 /// The table of an object that takes custom fields.
-fn table_of(object: &str) -> Result<&'static str, AppError> {
+pub(crate) fn table_of(object: &str) -> Result<&'static str, AppError> {
     use rapport_store::{
         activities, appointments, campaigns, cases, companies, contacts, deals, leads, projects,
         tasks,

@@ -17,12 +17,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rapport_domain::filter::Op;
-use rapport_domain::ids::{CampaignId, CompanyId, ContactId};
+use rapport_domain::ids::{CampaignId, CompanyId, ContactId, WorkspaceId};
 use rapport_domain::objects::company::WRITABLE as COMPANY_FIELDS;
 use rapport_domain::objects::contact::WRITABLE as CONTACT_FIELDS;
 use rapport_domain::objects::duplicates::{self, Reason};
 use rapport_domain::objects::merge::{self, ListField, MergeRequest};
-use rapport_domain::objects::{Company, Contact, Record, time};
+use rapport_domain::objects::{Company, Contact, CustomFieldDraft, Record, time};
 use rapport_domain::policy::Action;
 use rapport_domain::query::{FieldRef, Scalar, TypedCond, TypedExpr, TypedValue};
 use rapport_domain::validation::FieldError;
@@ -477,6 +477,56 @@ async fn move_memberships(
     Ok(moved)
 }
 
+/// Refuses a merge after which two live records would hold the survivor's id in one unique
+/// record field: one pointing at the survivor already, another at the merged record.
+async fn unique_after_merge(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    def: &CustomFieldDraft,
+    merged: Uuid,
+    survivor: Uuid,
+) -> Result<(), AppError> {
+    if !def.unique {
+        return Ok(());
+    }
+    let table = crate::custom_fields::table_of(&def.object)?;
+    let value = |id: Uuid| Value::String(id.to_string());
+    let theirs = custom_store::holder(
+        tx,
+        ws,
+        table,
+        &def.key,
+        def.kind,
+        &value(merged),
+        Uuid::nil(),
+    )
+    .await?;
+    let mine = custom_store::holder(
+        tx,
+        ws,
+        table,
+        &def.key,
+        def.kind,
+        &value(survivor),
+        Uuid::nil(),
+    )
+    .await?;
+    match (theirs, mine) {
+        (Some(theirs), Some(mine)) => Err(AppError::Conflict {
+            code: "duplicate_value",
+            detail: format!(
+                "{object} {theirs} points at the merged record and {object} {mine} at the \
+                 survivor through '{key}', which is unique: after the merge both would hold the \
+                 same value; clear one of them first",
+                object = def.object,
+                key = def.key,
+            ),
+            existing_id: Some(mine.to_string()),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Merges record `other_id` (in `body`) into record `id`, which survives; with `if_match`, only
 /// if the survivor is still at that version. Returns the survivor as it is now.
 #[tracing::instrument(skip_all, fields(object = O::SCHEMA.name, workspace_id = %ctx.workspace_id, id = %id))]
@@ -538,6 +588,7 @@ pub async fn merge<O: Mergeable>(
     // are the workspace's, so each is selected by the filter `custom.<key> eq <id>`.
     let custom_refs = custom_store::referring_to(&mut tx, ws, O::SCHEMA.name).await?;
     for def in &custom_refs {
+        unique_after_merge(&mut tx, ws, &def.fields, other_id, id).await?;
         let pointing = TypedExpr::Cond(TypedCond {
             field: FieldRef::Custom(Arc::new(def.fields.spec())),
             op: Op::Eq,

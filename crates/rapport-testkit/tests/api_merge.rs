@@ -955,6 +955,43 @@ async fn custom_record_references_follow_a_contact_merge(b: Backend) {
     assert_eq!(details["moved"]["contacts"], 1);
 }
 
+async fn a_merge_that_would_share_a_unique_reference_is_refused(b: Backend) {
+    let app = TestApp::new(b).await;
+    post_ok(
+        &app,
+        "/api/v1/custom-fields",
+        json!({"object": "deals", "key": "champion", "label": "Champion", "type": "record",
+            "target": "contacts", "unique": true}),
+    )
+    .await;
+    let s = id_of(&app.create_contact(json!({"first_name": "Ana"})).await);
+    let l = id_of(&app.create_contact(json!({"first_name": "Anna"})).await);
+    let pipeline = post_ok(
+        &app,
+        "/api/v1/pipelines",
+        json!({"name": "Sales", "stages": [{"name": "New"}]}),
+    )
+    .await;
+    let mut deals = Vec::new();
+    for (name, champion) in [("Mine", &s), ("Theirs", &l)] {
+        let body = json!({"name": name, "pipeline_id": id_of(&pipeline),
+            "custom": {"champion": champion}});
+        deals.push(id_of(&post_ok(&app, "/api/v1/deals", body).await));
+    }
+    let before = rows(&app).await;
+    let p = merge(&app, CONTACTS, &s, json!({"other_id": l}))
+        .await
+        .problem(409, "conflict");
+    assert_eq!(p["code"], "duplicate_value", "{p}");
+    assert_eq!(p["existing_id"], deals[0].as_str(), "{p}");
+    assert_eq!(rows(&app).await, before);
+    assert_eq!(get_ok(&app, &contact_at(&l)).await["first_name"], "Anna");
+    assert_eq!(
+        get_ok(&app, &format!("/api/v1/deals/{}", deals[1])).await["custom"]["champion"],
+        l.as_str()
+    );
+}
+
 async fn associations_follow_a_contact_merge(b: Backend) {
     let app = TestApp::new(b).await;
     let s = id_of(&app.create_contact(json!({"first_name": "Ana"})).await);
@@ -1151,5 +1188,6 @@ both_backends!(
     merges_chain_and_redirect_to_the_last_survivor,
     custom_record_references_follow_a_contact_merge,
     associations_follow_a_contact_merge,
+    a_merge_that_would_share_a_unique_reference_is_refused,
     a_company_merge_moves_contacts_deals_cases_and_frees_the_domain,
 );
