@@ -66,6 +66,18 @@ async fn post_ok(app: &TestApp, path: &str, body: Value) -> Value {
     res.json()
 }
 
+/// A one-stage pipeline for the deals a test needs; its id.
+async fn sales_pipeline(app: &TestApp) -> String {
+    let body = json!({"name": "Sales", "stages": [{"name": "New"}]});
+    id_of(&post_ok(app, "/api/v1/pipelines", body).await)
+}
+
+/// A deal created in `pipeline` from `body`; its id.
+async fn deal_in(app: &TestApp, pipeline: &str, mut body: Value) -> String {
+    body["pipeline_id"] = json!(pipeline);
+    id_of(&post_ok(app, "/api/v1/deals", body).await)
+}
+
 async fn as_user(
     app: &TestApp,
     who: &TestUser,
@@ -910,20 +922,13 @@ async fn custom_record_references_follow_a_contact_merge(b: Backend) {
         &app.create_contact(json!({"first_name": "Di", "custom": {"referred_by": other}}))
             .await,
     );
-    let pipeline = post_ok(
+    let pipeline = sales_pipeline(&app).await;
+    let deal = deal_in(
         &app,
-        "/api/v1/pipelines",
-        json!({"name": "Sales", "stages": [{"name": "New"}]}),
+        &pipeline,
+        json!({"name": "Big", "custom": {"champion": l}}),
     )
     .await;
-    let deal = id_of(
-        &post_ok(
-            &app,
-            "/api/v1/deals",
-            json!({"name": "Big", "pipeline_id": id_of(&pipeline), "custom": {"champion": l}}),
-        )
-        .await,
-    );
 
     merged_ok(&app, CONTACTS, &s, json!({"other_id": l})).await;
     assert_eq!(
@@ -966,17 +971,11 @@ async fn a_merge_that_would_share_a_unique_reference_is_refused(b: Backend) {
     .await;
     let s = id_of(&app.create_contact(json!({"first_name": "Ana"})).await);
     let l = id_of(&app.create_contact(json!({"first_name": "Anna"})).await);
-    let pipeline = post_ok(
-        &app,
-        "/api/v1/pipelines",
-        json!({"name": "Sales", "stages": [{"name": "New"}]}),
-    )
-    .await;
+    let pipeline = sales_pipeline(&app).await;
     let mut deals = Vec::new();
     for (name, champion) in [("Mine", &s), ("Theirs", &l)] {
-        let body = json!({"name": name, "pipeline_id": id_of(&pipeline),
-            "custom": {"champion": champion}});
-        deals.push(id_of(&post_ok(&app, "/api/v1/deals", body).await));
+        let body = json!({"name": name, "custom": {"champion": champion}});
+        deals.push(deal_in(&app, &pipeline, body).await);
     }
     let before = rows(&app).await;
     let p = merge(&app, CONTACTS, &s, json!({"other_id": l}))
@@ -997,16 +996,10 @@ async fn associations_follow_a_contact_merge(b: Backend) {
     let s = id_of(&app.create_contact(json!({"first_name": "Ana"})).await);
     let l = id_of(&app.create_contact(json!({"first_name": "Anna"})).await);
     let acme = id_of(&app.create_company(json!({"name": "Acme"})).await);
-    let pipeline = post_ok(
-        &app,
-        "/api/v1/pipelines",
-        json!({"name": "Sales", "stages": [{"name": "New"}]}),
-    )
-    .await;
+    let pipeline = sales_pipeline(&app).await;
     let mut deals = Vec::new();
     for name in ["Only theirs", "Unlabelled mine", "Labelled mine"] {
-        let body = json!({"name": name, "pipeline_id": id_of(&pipeline)});
-        deals.push(id_of(&post_ok(&app, "/api/v1/deals", body).await));
+        deals.push(deal_in(&app, &pipeline, json!({"name": name})).await);
     }
     let associate = |from: String, to: String, label: Option<&str>| {
         let app = &app;
@@ -1083,20 +1076,8 @@ async fn a_company_merge_moves_contacts_deals_cases_and_frees_the_domain(b: Back
         &app.create_contact(json!({"first_name": "Ana", "company_id": l}))
             .await,
     );
-    let pipeline = post_ok(
-        &app,
-        "/api/v1/pipelines",
-        json!({"name": "Sales", "stages": [{"name": "New"}]}),
-    )
-    .await;
-    let deal = id_of(
-        &post_ok(
-            &app,
-            "/api/v1/deals",
-            json!({"name": "Big", "pipeline_id": id_of(&pipeline), "company_id": l}),
-        )
-        .await,
-    );
+    let pipeline = sales_pipeline(&app).await;
+    let deal = deal_in(&app, &pipeline, json!({"name": "Big", "company_id": l})).await;
     let case = id_of(
         &post_ok(
             &app,
