@@ -848,26 +848,15 @@ async fn fill<O: Object>(
 /// Refreshes planner statistics after the 1st, 2nd, 4th, 8th... batch of an object: a table
 /// analysed while nearly empty (or never) gets its lookups planned as scans, and each batch
 /// would then cost more than the one before; doubling keeps the refreshes few.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Statistics {
     batches: u64,
-    next: u64,
-}
-
-impl Default for Statistics {
-    fn default() -> Self {
-        Self {
-            batches: 0,
-            next: 1,
-        }
-    }
 }
 
 impl Statistics {
     async fn after_batch(&mut self, app: &App) -> anyhow::Result<()> {
         self.batches += 1;
-        if self.batches == self.next {
-            self.next *= 2;
+        if self.batches.is_power_of_two() {
             app.db
                 .analyze_after_bulk_write()
                 .await
