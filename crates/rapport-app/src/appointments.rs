@@ -64,11 +64,6 @@ impl Object for Appointment {
             }
         }
         let mut members: Vec<(String, UserId)> = Vec::new();
-        if let Some(o) = draft.owner_id
-            && !had(&|s| s.owner_id == Some(o))
-        {
-            members.push(("/owner_id".into(), o));
-        }
         for (i, u) in draft.attendees.users.iter().enumerate() {
             if !had(&|s| s.attendees.users.contains(u)) {
                 members.push((format!("/attendees/users/{i}"), *u));

@@ -48,21 +48,6 @@ impl Object for Campaign {
         Some(&mut draft.custom)
     }
 
-    /// The owner must be a member of the workspace.
-    async fn check(
-        tx: &mut Tx,
-        ctx: &Ctx,
-        draft: &CampaignDraft,
-        _own: Uuid,
-    ) -> Result<(), AppError> {
-        let members: Vec<_> = draft
-            .owner_id
-            .map(|o| ("/owner_id", o))
-            .into_iter()
-            .collect();
-        references::check_all(tx, ctx.workspace_id, &[], &members).await
-    }
-
     /// Member counts by status, for every campaign of the page in one query.
     async fn fill(app: &App, ctx: &Ctx, records: &mut [Campaign]) -> Result<(), AppError> {
         let ids: Vec<Uuid> = records.iter().map(|c| c.id.0).collect();

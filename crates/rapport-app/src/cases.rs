@@ -38,12 +38,7 @@ impl Object for Case {
         if let Some(c) = draft.company_id {
             records.push(("/company_id", "companies", c.0));
         }
-        let members: Vec<_> = draft
-            .assignee_id
-            .map(|a| ("/assignee_id", a))
-            .into_iter()
-            .collect();
-        references::check_all(tx, ctx.workspace_id, &records, &members).await
+        references::check_all(tx, ctx.workspace_id, &records, &[]).await
     }
 
     /// A new case takes the workspace's next number; every write settles the SLA deadline and

@@ -2,7 +2,7 @@
 
 use rapport_domain::objects::{Contact, ContactDraft};
 use rapport_domain::schema::CONTACTS;
-use rapport_domain::validation::FieldError;
+use rapport_domain::validation::{FieldError, Warning};
 use rapport_domain::values::EmailAddress;
 use rapport_store::companies::CompanyRow;
 use rapport_store::contacts::{self as store, ContactRow};
@@ -49,6 +49,44 @@ impl Object for Contact {
             }
             _ => Ok(()),
         }
+    }
+
+    /// People share addresses (a family, a front desk), so an address another live contact
+    /// has is accepted; the answer warns with the other contact's id, for each address this
+    /// write brings in.
+    async fn settle(
+        _app: &App,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        before: Option<&Contact>,
+        record: &mut Contact,
+    ) -> Result<(), AppError> {
+        record.warnings.clear();
+        for (i, entry) in record.fields.emails.iter().enumerate() {
+            let address = entry.address.normalized();
+            let known = before.is_some_and(|b| {
+                b.fields
+                    .emails
+                    .iter()
+                    .any(|e| e.address.normalized() == address)
+            });
+            if known {
+                continue;
+            }
+            let others = store::live_ids_by_email(tx, ctx.workspace_id, &address).await?;
+            if let Some(other) = others.into_iter().filter(|o| *o != record.id.0).min() {
+                record.warnings.push(Warning {
+                    pointer: format!("/emails/{i}/address"),
+                    code: "shared_email".into(),
+                    message: format!(
+                        "another contact ({other}) has this address too; saved anyway, since \
+                         people share addresses. GET /api/v1/contacts/{{id}}/duplicates lists it"
+                    ),
+                    existing_id: Some(other),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Any of the body's email addresses, as stored (lower-cased).

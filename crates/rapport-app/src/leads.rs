@@ -33,12 +33,6 @@ impl Object for Lead {
         Some(&mut draft.custom)
     }
 
-    /// The owner must be a member of the workspace.
-    async fn check(tx: &mut Tx, ctx: &Ctx, draft: &LeadDraft, _own: Uuid) -> Result<(), AppError> {
-        let owner = draft.owner_id.map(|o| ("/owner_id", o));
-        references::check_all(tx, ctx.workspace_id, &[], owner.as_slice()).await
-    }
-
     /// The score follows the fields and recent activities on every change.
     async fn settle(
         app: &App,

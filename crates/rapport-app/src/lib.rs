@@ -38,6 +38,7 @@ pub(crate) mod sweeps;
 pub mod tags;
 pub mod tasks;
 pub mod timeline;
+pub mod workspaces;
 
 pub use app::App;
 pub use ctx::{Actor, Ctx};

@@ -3,7 +3,7 @@
 //! server derives progress from them and `completed_at` from the status; one milestone can be
 //! marked done on its own ([`complete_milestone`]).
 
-use rapport_domain::ids::{MilestoneId, ProjectId, UserId};
+use rapport_domain::ids::{MilestoneId, ProjectId};
 use rapport_domain::objects::project::progress;
 use rapport_domain::objects::{Project, ProjectDraft, ProjectStatus, time};
 use rapport_domain::policy::Action;
@@ -60,11 +60,7 @@ impl Object for Project {
         if let Some(d) = changed(|d| d.deal_id.map(|x| x.0)) {
             refs.push(("/deal_id", "deals", d));
         }
-        let members: Vec<(&str, UserId)> = changed(|d| d.owner_id.map(|o| o.0))
-            .map(|o| ("/owner_id", UserId(o)))
-            .into_iter()
-            .collect();
-        let mut errors = match references::check_all(tx, ws, &refs, &members).await {
+        let mut errors = match references::check_all(tx, ws, &refs, &[]).await {
             Ok(()) => Vec::new(),
             Err(AppError::Validation(e)) => e,
             Err(e) => return Err(e),

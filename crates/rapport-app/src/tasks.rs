@@ -2,7 +2,6 @@
 //! the assignee must be a member and defaults to the creator, the linked record must exist in
 //! the workspace, and `completed_at` follows the status.
 
-use rapport_domain::ids::UserId;
 use rapport_domain::objects::{Task, TaskDraft, TaskStatus};
 use rapport_domain::schema::TASKS;
 use rapport_domain::validation::FieldError;
@@ -48,13 +47,7 @@ impl Object for Task {
             })
             .map(|r| ("/record/id", r.object.as_str(), r.id))
             .collect();
-        let members: Vec<(&str, UserId)> = draft
-            .assignee_id
-            .iter()
-            .filter(|u| stored.as_ref().is_none_or(|s| s.assignee_id != Some(**u)))
-            .map(|u| ("/assignee_id", *u))
-            .collect();
-        references::check_all(tx, ctx.workspace_id, &records, &members).await
+        references::check_all(tx, ctx.workspace_id, &records, &[]).await
     }
 
     /// A new task without an assignee is the creator's (a system job's stays unassigned);

@@ -241,7 +241,8 @@ pub static PIPELINES: ObjectSchema = ObjectSchema {
 /// Stage kinds as filter values.
 pub const STAGE_KINDS: &[&str] = &["open", "won", "lost"];
 
-/// Deals.
+/// Deals. `amount` sorts deals without an amount as the smallest, `expected_close_date` those
+/// without a date as the latest.
 pub static DEALS: ObjectSchema = ObjectSchema {
     name: "deals",
     owner: Some("owner_id"),
@@ -254,9 +255,10 @@ pub static DEALS: ObjectSchema = ObjectSchema {
         f("pipeline_id", FieldKind::Id, false),
         f("stage_id", FieldKind::Id, false),
         f("stage_kind", FieldKind::Enum(STAGE_KINDS), false),
+        f("amount", FieldKind::MoneyAmount, true),
         f("amount.amount", FieldKind::MoneyAmount, false),
         f("amount.currency", FieldKind::Currency, false),
-        f("expected_close_date", FieldKind::Date, false),
+        f("expected_close_date", FieldKind::Date, true),
         f("probability", FieldKind::Integer, false),
         f("company_id", FieldKind::Id, false),
         f("owner_id", FieldKind::Id, false),

@@ -15,6 +15,22 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Something a write was allowed to do but the client should know about (an address another
+/// record already has); answered under `warnings` beside the record, never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Warning {
+    /// JSON pointer into the request body, e.g. `/emails/0/address`.
+    pub pointer: String,
+    /// Stable machine-readable code, e.g. `shared_email`.
+    pub code: String,
+    /// A sentence for a human.
+    pub message: String,
+    /// The other record concerned.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<uuid::Uuid>,
+}
+
 /// Collects field errors while a body is parsed.
 #[derive(Debug, Default)]
 pub struct Errors(Vec<FieldError>);

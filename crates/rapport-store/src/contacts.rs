@@ -263,6 +263,7 @@ impl Table for ContactRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
+            warnings: Vec::new(),
         })
     }
 

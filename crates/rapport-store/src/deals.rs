@@ -17,6 +17,12 @@ use crate::sql::{built, col, n};
 
 const TABLE: &str = "deals";
 
+/// Where a deal without an amount sorts: below every amount.
+const NO_AMOUNT: i64 = -1;
+
+/// Where a deal without an expected close date sorts: after every date.
+const NO_CLOSE_DATE: &str = "9999-12-31";
+
 /// A deal row as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub struct DealRow {
@@ -39,6 +45,8 @@ pub struct DealRow {
     last_activity_at: Option<DateTime<Utc>>,
     rots_at: Option<DateTime<Utc>>,
     board_rank: i64,
+    amount_sort: i64,
+    close_sort: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
@@ -66,6 +74,8 @@ const COLUMNS: &[&str] = &[
     "last_activity_at",
     "rots_at",
     "board_rank",
+    "amount_sort",
+    "close_sort",
     "created_at",
     "updated_at",
     "version",
@@ -90,7 +100,7 @@ impl Listable for DealRow {
             "pipeline_id" => "pipeline_id",
             "stage_id" => "stage_id",
             "stage_kind" => "stage_kind",
-            "amount.amount" => "amount_amount",
+            "amount" | "amount.amount" => "amount_amount",
             "amount.currency" => "amount_currency",
             "expected_close_date" => "expected_close_date",
             "probability" => "probability",
@@ -112,6 +122,19 @@ impl Listable for DealRow {
         }
     }
 
+    /// A deal without an amount sorts as the smallest, one without a close date as the latest
+    /// (migration 0026).
+    fn sort_column(path: &str) -> &'static str {
+        match path {
+            "name" => "name",
+            "board_rank" => "board_rank",
+            "amount" => "amount_sort",
+            "expected_close_date" => "close_sort",
+            "updated_at" => "updated_at",
+            _ => "created_at",
+        }
+    }
+
     fn id(&self) -> Uuid {
         self.id
     }
@@ -120,6 +143,8 @@ impl Listable for DealRow {
         match path {
             "name" => CursorValue::Text(self.name.clone()),
             "board_rank" => CursorValue::Int(self.board_rank),
+            "amount" => CursorValue::Int(self.amount_sort),
+            "expected_close_date" => CursorValue::Text(self.close_sort.clone()),
             "updated_at" => list::time_cursor(&self.updated_at),
             _ => list::time_cursor(&self.created_at),
         }
@@ -225,6 +250,19 @@ impl Table for DealRow {
             ("last_activity_at", s.last_activity_at.into()),
             ("rots_at", s.rots_at.into()),
             ("board_rank", s.board_rank.into()),
+            (
+                "amount_sort",
+                f.amount.as_ref().map_or(NO_AMOUNT, Money::amount_e4).into(),
+            ),
+            (
+                "close_sort",
+                f.expected_close_date
+                    .map_or_else(
+                        || NO_CLOSE_DATE.to_owned(),
+                        |x| x.format("%Y-%m-%d").to_string(),
+                    )
+                    .into(),
+            ),
             ("created_at", d.created_at.into()),
             ("updated_at", d.updated_at.into()),
             ("version", d.version.into()),

@@ -59,6 +59,8 @@ const SQLITE: &[Step] = &[
         "0025_activity_report_covering",
         "activity_report_covering"
     ),
+    step!("sqlite", 26, "0026_deal_sorts", "deal_sorts"),
+    step!("sqlite", 27, "0027_search_plans", "search_plans"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -91,6 +93,8 @@ const POSTGRES: &[Step] = &[
         "0025_activity_report_covering",
         "activity_report_covering"
     ),
+    step!("postgres", 26, "0026_deal_sorts", "deal_sorts"),
+    step!("postgres", 27, "0027_search_plans", "search_plans"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -414,7 +414,13 @@ impl TestApp {
         }
     }
 
-    /// Counts rows of a table (all workspaces, deleted included).
+    /// Counts a table's rows that meet a SQL condition (all workspaces, deleted included).
+    pub async fn count_rows_where(&self, table: &str, condition: &str) -> i64 {
+        self.count_rows(&format!("{table} WHERE {condition}")).await
+    }
+
+    /// Counts rows of a table (all workspaces, deleted included); `table` may carry its own
+    /// `WHERE`.
     pub async fn count_rows(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) AS n FROM {table}");
         match self.backend {

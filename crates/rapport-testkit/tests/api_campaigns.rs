@@ -248,10 +248,11 @@ async fn a_campaign_is_created_read_patched_and_listed_with_money_dates_and_coun
     );
     assert_eq!(q(r#"name starts_with "SEARCH""#).await, vec![ads.clone()]);
     assert_eq!(q(r#"name contains "AIR""#).await, vec![fair.clone()]);
+    // A campaign created without an owner belongs to its creator.
     let owner = format!(r#"owner_id eq "{}""#, app.owner.user_id);
     assert_eq!(
         sorted(filter_ids(app, CAMPAIGNS, &owner).await),
-        vec![id.clone()]
+        sorted(vec![id.clone(), fair.clone(), ads.clone()])
     );
     assert_eq!(
         ids(&get_ok(app, &format!("{CAMPAIGNS}?sort=name")).await),

@@ -309,11 +309,12 @@ async fn bad_deals_are_refused_with_every_field_named_and_nothing_written(b: Bac
         [
             "/amount",
             "/closed_at",
+            "/company_id",
             "/expected_close_date",
             "/name",
             "/probability"
         ],
-        "field problems come first, all at once"
+        "every problem at once, the other workspace's company included"
     );
     let res = app
         .post(

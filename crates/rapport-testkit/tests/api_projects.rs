@@ -109,7 +109,8 @@ async fn a_project_keeps_its_milestones_in_order_with_derived_fields(b: Backend)
     assert_eq!(p["status"], "planned");
     assert_eq!(p["company_id"], company);
     assert_eq!(p["deal_id"], deal);
-    assert_eq!(p["owner_id"], Value::Null);
+    // Created without an owner, it is its creator's.
+    assert_eq!(p["owner_id"], app.owner.user_id.to_string());
     assert_eq!(p["description"], "Install and\ntrain");
     assert_eq!(titles(&p), ["Kick-off", "Pilot", "Go-live"]);
     assert_eq!(p["milestones"][0]["done_at"], "2026-01-05T09:00:00.000Z");

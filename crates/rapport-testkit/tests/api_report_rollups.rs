@@ -343,7 +343,8 @@ async fn an_upgrade_fills_the_rollups_from_existing_rows(b: Backend) {
     let db = &app.app.db;
     rapport_store::migrate::down(db, 22).await.expect("down");
     let applied = rapport_store::migrate::up(db, None).await.expect("up");
-    assert_eq!(applied, vec![23, 24, 25]);
+    let latest = rapport_store::migrate::latest_version(db.backend());
+    assert_eq!(applied, (23..=latest).collect::<Vec<_>>());
     assert!(app.count_rows("activity_day_counts").await > 0);
     assert_exact(&app, "upgrade").await;
     assert_eq!(outcomes(&app, "this_month").await, (1, 0));

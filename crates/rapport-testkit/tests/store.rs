@@ -47,6 +47,7 @@ fn contact(first: &str, last: &str) -> Contact {
         created_at: now,
         updated_at: now,
         version: 1,
+        warnings: Vec::new(),
     }
 }
 
@@ -60,9 +61,11 @@ async fn insert(db: &Db, c: &Contact) {
 
 async fn migrations_go_down_and_up_again(b: Backend) {
     let (_t, db) = open(b).await;
+    let latest = migrate::latest_version(db.backend());
+    assert!(latest >= 27, "{latest}");
     assert_eq!(
         migrate::state(&db).await.expect("state"),
-        SchemaState::Current { version: 25 }
+        SchemaState::Current { version: latest }
     );
     migrate::down(&db, 0).await.expect("down");
     assert!(matches!(
@@ -71,14 +74,11 @@ async fn migrations_go_down_and_up_again(b: Backend) {
     ));
     assert_eq!(
         migrate::up(&db, None).await.expect("up"),
-        vec![
-            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-            25
-        ]
+        (1..=latest).collect::<Vec<_>>()
     );
     assert_eq!(
         migrate::state(&db).await.expect("state"),
-        SchemaState::Current { version: 25 }
+        SchemaState::Current { version: latest }
     );
 }
 

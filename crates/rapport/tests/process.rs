@@ -632,7 +632,8 @@ async fn seed_fills_every_object_with_a_past(b: Backend) {
     for (object, expected) in [
         ("companies", 20),
         ("contacts", 200),
-        ("pipelines", 3),
+        // The three seeded and the default pipeline every new workspace starts with.
+        ("pipelines", 4),
         ("deals", 60),
         ("activities", 300),
         ("tasks", 40),
@@ -646,6 +647,26 @@ async fn seed_fills_every_object_with_a_past(b: Backend) {
         )
         .await;
         assert_eq!(v["total"], expected, "{object}");
+    }
+    // Every record belongs to a member: the seed made a team for the empty workspace.
+    let members = get_json(&http, &server, "/api/v1/members").await;
+    let ids: Vec<&str> = members["data"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m["user_id"].as_str())
+        .collect();
+    assert!(ids.len() >= 5, "{members}");
+    for (object, field) in [
+        ("contacts", "owner_id"),
+        ("deals", "owner_id"),
+        ("tasks", "assignee_id"),
+    ] {
+        let v = get_json(&http, &server, &format!("/api/v1/{object}?limit=100")).await;
+        for r in v["data"].as_array().expect("data") {
+            let who = r[field].as_str().unwrap_or_default();
+            assert!(ids.contains(&who), "{object} {field} {who} is not a member");
+        }
     }
     let now = chrono::Utc::now();
 

@@ -93,3 +93,30 @@ pub async fn remove(app: &App, ctx: &Ctx, user: UserId) -> Result<(), AppError> 
     tx.commit().await?;
     Ok(())
 }
+
+/// The members synthetic records are spread over (`rapport seed`): the workspace's own, or, in
+/// a workspace nobody has joined yet, `count` sales reps created for it. They have no password
+/// and addresses under `.invalid`, so nobody can sign in as them; reports by owner then show
+/// people, as real data would.
+pub async fn seed_team(app: &App, ctx: &Ctx, count: usize) -> Result<Vec<UserId>, AppError> {
+    let ws = ctx.workspace_id;
+    let members = users::members(&app.db, ws).await?;
+    if !members.is_empty() {
+        return Ok(members.into_iter().map(|m| UserId(m.user_id)).collect());
+    }
+    let mut tx = app.db.begin().await?;
+    let mut team = Vec::with_capacity(count);
+    for i in 1..=count {
+        let id = UserId::new();
+        let email = format!("rep{i}.{}@seed.invalid", ws.0.simple());
+        let name = format!("Sales rep {i}");
+        users::insert(&mut tx, id, &email, &name, None, chrono::Utc::now()).await?;
+        users::put_membership(&mut tx, ws, id, Role::Member.as_str()).await?;
+        let event =
+            Event::on("users.create", "users", &id).with(json!({ "role": "member", "seed": true }));
+        audit::record(&mut tx, ctx, event).await?;
+        team.push(id);
+    }
+    tx.commit().await?;
+    Ok(team)
+}

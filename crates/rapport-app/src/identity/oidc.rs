@@ -282,7 +282,7 @@ async fn place(
         Some(w) => WorkspaceId(w.id),
         None if p.create_users => {
             let id = WorkspaceId::new();
-            workspaces::create(&mut tx, id, home).await?;
+            crate::workspaces::open(&mut tx, ctx, id, home).await?;
             id
         }
         None => return Err(failed("the provider's workspace does not exist")),

@@ -134,7 +134,7 @@ pub async fn create_in(
             Some(w) => (WorkspaceId(w.id), false),
             None => {
                 let id = WorkspaceId::new();
-                workspaces::create(tx, id, name.trim()).await?;
+                crate::workspaces::open(tx, ctx, id, name.trim()).await?;
                 (id, true)
             }
         },
@@ -160,15 +160,6 @@ pub async fn create_in(
     users::put_membership(tx, workspace_id, user_id, &place.role).await?;
     let mut actor = ctx.clone();
     actor.workspace_id = workspace_id;
-    if new_workspace {
-        audit::record(
-            tx,
-            &actor,
-            Event::on("workspaces.create", "workspaces", &workspace_id)
-                .with(json!({ "name": name })),
-        )
-        .await?;
-    }
     audit::record(
         tx,
         &actor,
@@ -242,10 +233,7 @@ pub async fn workspace_named(app: &App, name: &str) -> Result<WorkspaceId, AppEr
         return Ok(WorkspaceId(w.id));
     }
     let id = WorkspaceId::new();
-    workspaces::create(&mut tx, id, name).await?;
-    let ctx = Ctx::system(id);
-    let event = Event::on("workspaces.create", "workspaces", &id).with(json!({ "name": name }));
-    audit::record(&mut tx, &ctx, event).await?;
+    crate::workspaces::open(&mut tx, &Ctx::system(id), id, name).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -466,7 +466,7 @@ async fn write_row<O: Importable>(
     };
     let Some(id) = existing else {
         // Checked first, so a refused row keeps the transaction.
-        if let Err(e) = O::check(&mut tx, ctx, &draft, Uuid::nil()).await {
+        if let Err(e) = records::check_draft::<O>(&mut tx, ctx, &draft, None, Uuid::nil()).await {
             return refused(e, Some(tx));
         }
         return match records::create_with::<O>(app, ctx, tx, body, Trail::Batch).await {
@@ -483,7 +483,11 @@ async fn write_row<O: Importable>(
     merge_patch::apply(&mut doc, &patch);
     match O::parse(app, doc) {
         Ok(merged) => {
-            if let Err(e) = O::check(&mut tx, ctx, &merged, id).await {
+            let stored = serde_json::to_value(current.fields())
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            if let Err(e) =
+                records::check_draft::<O>(&mut tx, ctx, &merged, Some(&stored), id).await
+            {
                 return refused(e, Some(tx));
             }
         }
@@ -615,7 +619,7 @@ pub(crate) async fn dry_run<O: Importable>(
                     existing,
                 } => {
                     let own = existing.unwrap_or_else(Uuid::nil);
-                    match O::check(&mut tx, ctx, &draft, own).await {
+                    match records::check_draft::<O>(&mut tx, ctx, &draft, None, own).await {
                         Ok(()) if existing.is_some() => ("update", body, Vec::new()),
                         Ok(()) => ("create", body, Vec::new()),
                         Err(e) => match refused(e, None)? {

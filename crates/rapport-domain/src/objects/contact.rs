@@ -90,9 +90,13 @@ pub struct Contact {
     pub updated_at: DateTime<Utc>,
     /// +1 on every change; the ETag.
     pub version: i64,
+    /// In the answer to a write only: what the write did that the client should know (an
+    /// address another live contact already has). Never stored.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::validation::Warning>,
 }
 
-crate::impl_record!(Contact, ContactId, ContactDraft);
+crate::impl_record!(Contact, ContactId, ContactDraft, derived: warnings);
 
 /// The fields a client may send.
 pub const WRITABLE: &[&str] = &[

@@ -121,10 +121,34 @@ impl PipelineDraft {
     }
 }
 
+/// The kind a stage's name says: `won` or `lost` when one of its words is (`Closed won`,
+/// `Lost - no budget`), else `open`.
+pub fn kind_named(name: &str) -> &'static str {
+    let words: Vec<String> = name
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '/' | '(' | ')' | ':' | ','))
+        .map(str::to_lowercase)
+        .collect();
+    let says = |w: &str| words.iter().any(|x| x == w);
+    match (says("won"), says("lost")) {
+        (true, false) => "won",
+        (false, true) => "lost",
+        _ => "open",
+    }
+}
+
+/// The probability of an open stage sent without one: spread evenly by its place among the
+/// open stages (three open stages get 25, 50 and 75).
+fn positional_probability(place: usize, open_stages: usize) -> i64 {
+    let (place, n) = (place as i64, open_stages as i64);
+    ((place + 1) * 100 + (n + 1) / 2) / (n + 1)
+}
+
 fn read_stages(body: &mut Body<'_>) -> Vec<Stage> {
     let items = body.array("stages", MAX_STAGES);
     let base = body.pointer("stages");
-    let mut out: Vec<Stage> = Vec::with_capacity(items.len());
+    // Read first, with probabilities left open, so a stage without one can get it from its
+    // place among all the open stages.
+    let mut out: Vec<(Stage, bool)> = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
         let prefix = format!("{base}/{i}");
         let Some(mut s) = Body::open(
@@ -138,16 +162,32 @@ fn read_stages(body: &mut Body<'_>) -> Vec<Stage> {
         let id = s.uuid("id").map(StageId);
         let name = s.text("name", 100);
         let probability = s.integer("probability", 0, 100);
-        let kind = s.choice("kind", STAGE_KINDS).unwrap_or("open");
+        let kind = s.choice("kind", STAGE_KINDS);
         let Some(name) = name else {
             if s.has_no_error_at("name") {
                 s.fail("name", "required", "a stage needs a name");
             }
             continue;
         };
+        let named = kind_named(&name);
+        let kind = match kind {
+            Some("open") if named != "open" => {
+                s.fail(
+                    "kind",
+                    "kind_mismatch",
+                    format!(
+                        "a stage named '{name}' reads as {named}, but its kind is open: send \
+                         \"kind\": \"{named}\" (deals in it close), or rename the stage"
+                    ),
+                );
+                continue;
+            }
+            Some(k) => k,
+            None => named,
+        };
         if out
             .iter()
-            .any(|o| o.name.to_lowercase() == name.to_lowercase())
+            .any(|(o, _)| o.name.to_lowercase() == name.to_lowercase())
         {
             s.fail(
                 "name",
@@ -157,24 +197,57 @@ fn read_stages(body: &mut Body<'_>) -> Vec<Stage> {
             continue;
         }
         if let Some(id) = id
-            && out.iter().any(|o| o.id == id)
+            && out.iter().any(|(o, _)| o.id == id)
         {
             s.fail("id", "duplicate", "this stage id is listed twice");
             continue;
         }
-        let probability = probability.unwrap_or(match kind {
-            "won" => 100,
-            "lost" => 0,
-            _ => 10,
-        });
-        out.push(Stage {
-            id: id.unwrap_or_default(),
-            name,
-            probability,
-            kind: kind.to_owned(),
-        });
+        out.push((
+            Stage {
+                id: id.unwrap_or_default(),
+                name,
+                probability: probability.unwrap_or(match kind {
+                    "won" => 100,
+                    _ => 0,
+                }),
+                kind: kind.to_owned(),
+            },
+            probability.is_none(),
+        ));
     }
-    out
+    let open_stages = out.iter().filter(|(s, _)| !s.closes()).count();
+    let mut place = 0;
+    for (stage, unset) in &mut out {
+        if stage.closes() {
+            continue;
+        }
+        if *unset {
+            stage.probability = positional_probability(place, open_stages);
+        }
+        place += 1;
+    }
+    out.into_iter().map(|(s, _)| s).collect()
+}
+
+/// The pipeline a new workspace starts with; it can be renamed, changed or removed like any.
+pub fn default_sales_pipeline() -> PipelineDraft {
+    let stage = |name: &str, probability: i64, kind: &str| Stage {
+        id: StageId::default(),
+        name: name.to_owned(),
+        probability,
+        kind: kind.to_owned(),
+    };
+    PipelineDraft {
+        name: "Sales".to_owned(),
+        rotting_days: None,
+        stages: vec![
+            stage("Qualification", 10, "open"),
+            stage("Proposal", 40, "open"),
+            stage("Negotiation", 70, "open"),
+            stage("Won", 100, "won"),
+            stage("Lost", 0, "lost"),
+        ],
+    }
 }
 
 /// `POST /pipelines/{id}/stages/{stage_id}/remove`: where the stage's deals go.
@@ -213,9 +286,38 @@ mod tests {
         assert_eq!(names, ["Lead in", "Won", "Lost"]);
         assert_eq!(
             d.stages.iter().map(|s| s.probability).collect::<Vec<_>>(),
-            [10, 100, 0]
+            [50, 100, 0]
         );
         assert_ne!(d.stages[0].id, d.stages[1].id);
+    }
+
+    #[test]
+    fn a_stage_without_kind_takes_it_from_its_name_and_a_contradiction_is_refused() {
+        let d = PipelineDraft::parse(json!({
+            "name": "Sales",
+            "stages": [{"name": "Discovery"}, {"name": "Demo", "probability": 30},
+                       {"name": "Contract"}, {"name": "Closed won"}, {"name": "Closed - lost"}]
+        }))
+        .expect("valid");
+        let kinds: Vec<&str> = d.stages.iter().map(|s| s.kind.as_str()).collect();
+        assert_eq!(kinds, ["open", "open", "open", "won", "lost"]);
+        // The open stages without a probability take it from their place among the three.
+        let p: Vec<i64> = d.stages.iter().map(|s| s.probability).collect();
+        assert_eq!(p, [25, 30, 75, 100, 0]);
+        let errors = PipelineDraft::parse(json!({
+            "name": "Sales",
+            "stages": [{"name": "Won", "kind": "open"}]
+        }))
+        .expect_err("contradiction");
+        assert_eq!(errors[0].pointer, "/stages/0/kind");
+        assert_eq!(errors[0].code, "kind_mismatch");
+        // An explicit closing kind wins over a name that says nothing.
+        let d = PipelineDraft::parse(json!({
+            "name": "S", "stages": [{"name": "Signed", "kind": "won"}, {"name": "Won't buy"}]
+        }))
+        .expect("valid");
+        assert_eq!(d.stages[0].kind, "won");
+        assert_eq!(d.stages[1].kind, "open");
     }
 
     #[test]

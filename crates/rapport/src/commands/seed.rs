@@ -790,6 +790,19 @@ fn lead(rng: &mut StdRng, now: DateTime<Utc>, i: u64) -> anyhow::Result<Backdate
     })
 }
 
+/// How many sales reps a seeded workspace without members gets to own its records.
+const TEAM_SIZE: usize = 5;
+
+/// A synthetic record with `set` applied to every version of its fields, so a later version
+/// does not take back what the first was given (its owner).
+fn owned<D>(mut b: Backdated<D>, set: impl Fn(&mut D)) -> Backdated<D> {
+    set(&mut b.draft);
+    for (d, _) in &mut b.changes {
+        set(d);
+    }
+    b
+}
+
 fn bar(len: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
     let style =
@@ -882,6 +895,13 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ctx = Ctx::system(workspace);
+    let team = rapport_app::identity::members::seed_team(&app, &ctx, TEAM_SIZE)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let owner = |k: u64| {
+        team.get(usize::try_from(k).unwrap_or(0) % team.len().max(1))
+            .copied()
+    };
     let mut rng = StdRng::seed_from_u64(plan.seed.unwrap_or_else(rand::random));
     let now = Utc::now()
         .date_naive()
@@ -900,7 +920,11 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
     while i < counts.companies {
         let n = plan.batch.min(counts.companies - i);
         let drafts = (i..i + n)
-            .map(|k| company(&mut rng, k))
+            .map(|k| {
+                let mut c = company(&mut rng, k)?;
+                c.owner_id = owner(k);
+                Ok(c)
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let created = create_many::<Company>(&app, &ctx, drafts)
             .await
@@ -934,7 +958,9 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
                 let company = (!made.is_empty() && rng.random_bool(0.85))
                     .then(|| rng.random_range(0..made.len()))
                     .map(|idx| (made[idx].0, made[idx].1.as_str()));
-                contact(&mut rng, k, company)
+                let mut c = contact(&mut rng, k, company)?;
+                c.owner_id = owner(k);
+                Ok(c)
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let created = create_many::<Contact>(&app, &ctx, drafts)
@@ -971,7 +997,10 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
         "deals",
         counts.deals,
         plan.batch,
-        |_| deal(&mut rng, now, &pipelines, &made).map(Some),
+        |k| {
+            let d = deal(&mut rng, now, &pipelines, &made)?;
+            Ok(Some(owned(d, |x| x.owner_id = owner(k))))
+        },
         |batch| {
             // Activities on a deal happen while it is live: from its creation to its closing.
             deals.extend(batch.into_iter().map(|d| SeededDeal {
@@ -990,7 +1019,10 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
         "activities",
         counts.activities,
         plan.batch,
-        |_| activity(&mut rng, now, &contacts, &deals),
+        |k| {
+            let a = activity(&mut rng, now, &contacts, &deals)?;
+            Ok(a.map(|a| owned(a, |x| x.owner_id = owner(k))))
+        },
         drop,
     )
     .await?;
@@ -1002,7 +1034,10 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
         "tasks",
         counts.tasks,
         plan.batch,
-        |_| task(&mut rng, now, &contacts, &deals).map(Some),
+        |k| {
+            let t = task(&mut rng, now, &contacts, &deals)?;
+            Ok(Some(owned(t, |x| x.assignee_id = owner(k))))
+        },
         drop,
     )
     .await?;
@@ -1014,7 +1049,10 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
         "cases",
         counts.cases,
         plan.batch,
-        |_| case(&mut rng, now, &contacts).map(Some),
+        |k| {
+            let c = case(&mut rng, now, &contacts)?;
+            Ok(Some(owned(c, |x| x.assignee_id = owner(k))))
+        },
         drop,
     )
     .await?;
@@ -1026,7 +1064,10 @@ pub async fn run(config: Config, plan: Plan) -> anyhow::Result<()> {
         "leads",
         counts.leads,
         plan.batch,
-        |k| lead(&mut rng, now, k).map(Some),
+        |k| {
+            let l = lead(&mut rng, now, k)?;
+            Ok(Some(owned(l, |x| x.owner_id = owner(k))))
+        },
         drop,
     )
     .await?;
