@@ -257,8 +257,13 @@ impl Db {
     /// Refreshes the query planner's statistics. SQLite has none until `ANALYZE` runs, and without
     /// them it drives a selective filter (`email eq`) from the sort index and scans a million rows.
     /// The analysis is sampled (`analysis_limit`): under a second at a million contacts, holding
-    /// the write lock that long. PostgreSQL's autovacuum keeps its own statistics.
+    /// the write lock that long. On PostgreSQL an `ANALYZE`, for installations where autovacuum
+    /// is off or lags behind a database that fills up fast.
     pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        if let Pools::Postgres(pool) = &self.pools {
+            sqlx::query("ANALYZE").execute(pool).await?;
+            return Ok(());
+        }
         if let Pools::Sqlite { write, .. } = &self.pools {
             let mut conn = write.acquire().await?;
             sqlx::query("PRAGMA analysis_limit = 1000")
@@ -277,8 +282,71 @@ impl Db {
             sqlx::query("ANALYZE sqlite_schema")
                 .execute(&mut *conn)
                 .await?;
+            // A connection reads the statistics when it opens or when its schema changes, and
+            // `ANALYZE sqlite_schema` reloads them on the writer only: readers opened on an
+            // empty database would plan on nothing for as long as they live. Changing the
+            // schema makes every connection reload them and prepare its statements again.
+            sqlx::query("CREATE VIEW IF NOT EXISTS planner_statistics_epoch AS SELECT 1")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("DROP VIEW planner_statistics_epoch")
+                .execute(&mut *conn)
+                .await?;
         }
         Ok(())
+    }
+
+    /// Whether a table has grown well past what the planner's statistics say (more than twice
+    /// its analysed size, and at least 1,000 rows), so a server that started on an empty
+    /// database and fills up refreshes them as it grows, not only at the hourly maintenance.
+    /// Cheap: one indexed lookup per table on SQLite, one catalog query on PostgreSQL.
+    pub async fn statistics_are_stale(&self) -> Result<bool, StoreError> {
+        const GROWN: i64 = 1000;
+        match &self.pools {
+            Pools::Postgres(pool) => {
+                // reltuples is -1 for a table never analysed.
+                let stale: Option<i32> = sqlx::query_scalar(
+                    "SELECT 1 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid \
+                     WHERE s.n_mod_since_analyze >= $1 \
+                       AND s.n_mod_since_analyze > GREATEST(c.reltuples, 0) LIMIT 1",
+                )
+                .bind(GROWN)
+                .fetch_optional(pool)
+                .await?;
+                Ok(stale.is_some())
+            }
+            Pools::Sqlite { read, .. } => {
+                let analysed: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'",
+                )
+                .fetch_one(read)
+                .await?;
+                if analysed == 0 {
+                    return Ok(true);
+                }
+                let tables: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT t.name, COALESCE(MAX(CAST(s.stat AS INTEGER)), 0) \
+                     FROM sqlite_schema t LEFT JOIN sqlite_stat1 s ON s.tbl = t.name \
+                     WHERE t.type = 'table' AND t.name NOT LIKE 'sqlite_%' \
+                       AND t.name NOT LIKE 'search_fts%' AND t.sql NOT LIKE '%WITHOUT ROWID%' \
+                     GROUP BY t.name",
+                )
+                .fetch_all(read)
+                .await?;
+                for (table, analysed) in tables {
+                    // The largest rowid bounds the row count from above, from the end of the
+                    // table's b-tree: no scan. Names come from the schema, quoted.
+                    let sql = format!("SELECT COALESCE(MAX(rowid), 0) FROM \"{table}\"");
+                    let rows: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+                        .fetch_one(read)
+                        .await?;
+                    if rows >= GROWN && rows > 2 * analysed {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+        }
     }
 
     /// Refreshes statistics during and after a bulk write (`rapport seed`): on SQLite as

@@ -242,6 +242,12 @@ pub async fn query(
 /// its own order and stop at the limit: every word exactly in the name, then as name prefixes, then
 /// as prefixes anywhere (email parts, phone digits, domains); newest first within a tier. Words are
 /// letters and digits only, so quoting each as an FTS5 string cannot inject query syntax.
+///
+/// The join is a `CROSS JOIN`, which SQLite never reorders: the full-text index drives, and each
+/// match is looked up by its document id. Left to the planner, the order follows the statistics,
+/// and without them (a database that filled up while the server ran) SQLite took the workspace's
+/// documents first and probed the full-text index once per document: 150 ms a tier at ten
+/// thousand contacts instead of 0.1 ms.
 async fn sqlite_tiers(
     pool: &sqlx::SqlitePool,
     ws: WorkspaceId,
@@ -268,7 +274,7 @@ async fn sqlite_tiers(
     };
     let type_list = types.iter().map(|_| "?").collect::<Vec<_>>().join(", ");
     let sql = format!(
-        "SELECT d.object_type, d.object_id FROM search_fts JOIN search_docs d ON d.doc_id = search_fts.rowid \
+        "SELECT d.object_type, d.object_id FROM search_fts CROSS JOIN search_docs d ON d.doc_id = search_fts.rowid \
          WHERE search_fts MATCH ? AND d.workspace_id = ? AND d.object_type IN ({type_list}) \
          ORDER BY search_fts.rowid DESC LIMIT ?"
     );

@@ -326,7 +326,53 @@ async fn a_deadlock_is_reported_as_retryable() {
     );
 }
 
+/// A database that fills up while the server runs: the statistics are found stale once a
+/// table has outgrown them, and a refresh brings them up to date, on every connection.
+async fn statistics_follow_a_database_that_grows(b: Backend) {
+    use sqlx::Connection;
+    let (t, db) = open(b).await;
+    db.refresh_statistics().await.expect("refresh while empty");
+    assert!(
+        !db.statistics_are_stale().await.expect("sizes"),
+        "an empty database has nothing to plan for"
+    );
+    let mut tx = db.begin().await.expect("begin");
+    for i in 0..1200 {
+        records::insert::<ContactRow>(&mut tx, WS, &contact(&format!("F{i}"), "Grown"))
+            .await
+            .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    assert!(
+        db.statistics_are_stale().await.expect("sizes"),
+        "1,200 contacts against statistics of none"
+    );
+    db.refresh_statistics().await.expect("refresh");
+    assert!(!db.statistics_are_stale().await.expect("sizes"));
+    // Read on a connection of its own, as any reader would.
+    let n: i64 = match b {
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&t.url)
+                .await
+                .expect("sqlite");
+            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'contacts'")
+                .fetch_one(&mut c)
+                .await
+                .expect("stats")
+        }
+        Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&t.url).await.expect("pg");
+            sqlx::query_scalar("SELECT COUNT(*) FROM pg_stats WHERE tablename = 'contacts'")
+                .fetch_one(&mut c)
+                .await
+                .expect("stats")
+        }
+    };
+    assert!(n > 0, "the planner has statistics of contacts now");
+}
+
 both_backends!(
+    statistics_follow_a_database_that_grows,
     migrations_go_down_and_up_again,
     keyset_pages_cover_every_row_once_in_every_direction,
     a_stale_version_changes_nothing,

@@ -12,6 +12,10 @@ use tokio_util::sync::CancellationToken;
 /// past their retention pruned, planner statistics refreshed.
 const MAINTAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// How often the planner's statistics are compared with the tables' sizes, so a database that
+/// fills up while the server runs is planned on its real size within a minute.
+const STATISTICS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub async fn run(config: Config) -> anyhow::Result<()> {
     if config.database.sqlite_synchronous == "normal" && config.database.url.0.starts_with("sqlite")
     {
@@ -40,6 +44,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let router = rapport_http::build(state);
     let stop = CancellationToken::new();
     let maintenance = tokio::spawn(maintain(app.clone(), stop.clone()));
+    let statistics = tokio::spawn(follow_growth(app.clone(), stop.clone()));
     // Imports run in every instance; the lease on each job keeps two from running one.
     let imports = tokio::spawn(rapport_app::imports::runner::run(app.clone(), stop.clone()));
     let server = axum::serve(
@@ -72,6 +77,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     stop.cancel();
     let _ = maintenance.await;
+    let _ = statistics.await;
     // The runner finishes its chunk in flight and gives its job's lease back.
     let _ = imports.await;
     app.db.close().await;
@@ -118,6 +124,28 @@ async fn shutdown_signal() -> &'static str {
     tokio::select! {
         _ = term.recv() => "SIGTERM",
         _ = int.recv() => "SIGINT",
+    }
+}
+
+/// Refreshes the planner's statistics whenever a table has outgrown them (see
+/// `Db::statistics_are_stale`): a server started on an empty database would otherwise plan a
+/// million contacts as if they were none until the hourly maintenance.
+async fn follow_growth(app: App, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(STATISTICS_EVERY);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        match app.db.statistics_are_stale().await {
+            Ok(false) => {}
+            Ok(true) => match app.db.refresh_statistics().await {
+                Ok(()) => tracing::info!("planner statistics refreshed: tables have grown"),
+                Err(e) => tracing::warn!(error = %e, "refreshing planner statistics failed"),
+            },
+            Err(e) => tracing::warn!(error = %e, "reading table sizes failed"),
+        }
     }
 }
 
