@@ -269,6 +269,23 @@ pub async fn members(db: &Db, ws: WorkspaceId) -> Result<Vec<MemberRow>, StoreEr
     db.fetch_all(&q).await
 }
 
+/// Every membership of the instance, by address then workspace (`rapport user list`).
+pub async fn all_memberships(db: &Db) -> Result<Vec<MemberRow>, StoreError> {
+    let q = select_members()
+        .order_by((n("u"), n("email_key")), Order::Asc)
+        .order_by((n("m"), n("created_at")), Order::Asc)
+        .to_owned();
+    db.fetch_all(&q).await
+}
+
+/// Every account of the instance, by address (`rapport user list`).
+pub async fn all(db: &Db) -> Result<Vec<UserRow>, StoreError> {
+    let q = select_users()
+        .order_by(n("email_key"), Order::Asc)
+        .to_owned();
+    db.fetch_all(&q).await
+}
+
 /// The workspaces a user belongs to, oldest membership first.
 pub async fn memberships_of(db: &Db, user: UserId) -> Result<Vec<MemberRow>, StoreError> {
     let q = select_members()

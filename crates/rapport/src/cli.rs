@@ -33,8 +33,10 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
-    /// Fill the database with a realistic synthetic CRM: companies, contacts, pipelines, deals,
-    /// activities, tasks, cases and leads (counts left out follow --contacts).
+    /// Fill a workspace with realistic synthetic data.
+    ///
+    /// Companies, contacts, pipelines, deals, activities, tasks, cases and leads; counts left
+    /// out follow --contacts.
     Seed {
         /// How many companies [default: contacts / 10].
         #[arg(long)]
@@ -147,6 +149,8 @@ pub enum UserAction {
         #[arg(long)]
         email: String,
     },
+    /// List every account with its workspaces and roles.
+    List,
 }
 
 /// `rapport token ...`
@@ -169,6 +173,21 @@ pub enum TokenAction {
         /// A name to recognise it by.
         #[arg(long, default_value = "cli")]
         name: String,
+    },
+    /// List a user's tokens in every workspace (never their secrets).
+    List {
+        /// The user they belong to.
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke one of a user's tokens; requests with it are refused at once.
+    Revoke {
+        /// The user it belongs to.
+        #[arg(long)]
+        email: String,
+        /// The token's id, as `token list` shows it.
+        #[arg(long)]
+        id: uuid::Uuid,
     },
 }
 

@@ -836,6 +836,135 @@ async fn first_start_prints_a_setup_token_that_creates_the_owner() {
     assert_eq!(res.status(), 200);
 }
 
+/// What a command prints: its result on stdout, at most one line per problem on stderr, never
+/// a JSON log line.
+#[test]
+fn the_cli_speaks_to_people() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite://{}", dir.path().join("people.db").display());
+    let env = [
+        ("RAPPORT_DATABASE__URL", url.as_str()),
+        ("RAPPORT_DATABASE__AUTO_MIGRATE", "true"),
+    ];
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+
+    // --help: every command on one line of its own.
+    let out = run(&["--help"], &env, dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    let names: Vec<&str> = commands
+        .iter()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    for name in [
+        "serve", "migrate", "config", "seed", "user", "token", "audit", "version",
+    ] {
+        assert!(names.contains(&name), "{name} missing from --help:\n{help}");
+    }
+    assert!(
+        commands.iter().all(|l| l.split_whitespace().count() >= 2),
+        "each command has its one-line description beside it:\n{help}"
+    );
+
+    let token = provision(&url, dir.path());
+    assert!(token.starts_with("rpt_"));
+    for args in [
+        &["migrate", "status"][..],
+        &["user", "list"],
+        &["token", "list", "--email", "owner@example.com"],
+    ] {
+        let out = run(args, &env, dir.path());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("{\""), "{args:?} logs JSON on stderr: {err}");
+    }
+
+    let out = run(&["migrate", "status"], &env, dir.path());
+    let status = text(&out.stdout);
+    assert!(status.starts_with("VERSION"), "{status}");
+    assert!(status.contains("0001     core"), "{status}");
+    assert!(
+        status.trim_end().ends_with(&format!(
+            "the schema is current, at version {}",
+            rapport_store::migrate::latest_version(rapport_store::Backend::Sqlite)
+        )),
+        "{status}"
+    );
+    assert!(!status.contains("Current {"), "no debug output: {status}");
+
+    let out = run(&["user", "list"], &env, dir.path());
+    let users = text(&out.stdout);
+    assert!(users.starts_with("EMAIL"), "{users}");
+    assert!(users.contains("owner@example.com"), "{users}");
+    assert!(users.contains("Test (owner)"), "{users}");
+
+    let out = run(
+        &["token", "list", "--email", "owner@example.com"],
+        &env,
+        dir.path(),
+    );
+    let listed = text(&out.stdout);
+    let row = listed
+        .lines()
+        .find(|l| l.contains("active"))
+        .unwrap_or_else(|| panic!("an active token: {listed}"));
+    assert!(
+        !listed.contains(&token),
+        "secrets are never shown again: {listed}"
+    );
+    let id = row.split_whitespace().next().expect("id").to_owned();
+    let out = run(
+        &[
+            "token",
+            "revoke",
+            "--email",
+            "owner@example.com",
+            "--id",
+            &id,
+        ],
+        &env,
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(
+        &["token", "list", "--email", "owner@example.com"],
+        &env,
+        dir.path(),
+    );
+    assert!(
+        text(&out.stdout).contains("revoked"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A failure is one line on stderr, said once.
+    let out = run(
+        &[
+            "token",
+            "revoke",
+            "--email",
+            "owner@example.com",
+            "--id",
+            &id,
+        ],
+        &env,
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("rapport: owner@example.com has no live token"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn cli_users_tokens_and_audit_verify_work_from_the_shell() {
     let dir = tempfile::tempdir().expect("tmp");

@@ -176,6 +176,23 @@ pub async fn revoke_own(app: &App, ctx: &Ctx, id: Uuid) -> Result<(), AppError> 
     Ok(())
 }
 
+/// Revokes a token of `user` from the shell (`rapport token revoke`), in whichever of the user's
+/// workspaces it lives; false when the user has no such live token.
+pub async fn revoke_for_operator(app: &App, user: UserId, id: Uuid) -> Result<bool, AppError> {
+    let memberships = rapport_store::users::memberships_of(&app.db, user).await?;
+    let mut tx = app.db.begin().await?;
+    for m in memberships {
+        let ws = WorkspaceId(m.workspace_id);
+        if tokens::revoke(&mut tx, ws, user, id, Utc::now()).await? {
+            let ctx = Ctx::system(ws);
+            audit::record(&mut tx, &ctx, Event::on("tokens.revoke", "tokens", &id)).await?;
+            tx.commit().await?;
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Checks a bearer secret: unknown, revoked, expired tokens and disabled users are all refused
 /// the same way.
 pub async fn authenticate(

@@ -101,18 +101,142 @@ pub async fn user(config: Config, action: UserAction) -> anyhow::Result<()> {
             eprintln!("disabled {email}: every session and token of it has ended");
             Ok(())
         }
+        UserAction::List => {
+            let app = open(config).await?;
+            let accounts = rapport_store::users::all(&app.db).await?;
+            let memberships = rapport_store::users::all_memberships(&app.db).await?;
+            let mut rows = vec![[
+                "EMAIL".to_owned(),
+                "NAME".into(),
+                "STATUS".into(),
+                "WORKSPACES".into(),
+            ]];
+            for u in &accounts {
+                let places: Vec<String> = memberships
+                    .iter()
+                    .filter(|m| m.user_id == u.id)
+                    .map(|m| format!("{} ({})", m.workspace_name, m.role))
+                    .collect();
+                let status = match (u.disabled_at, &u.password_hash) {
+                    (Some(_), _) => "disabled",
+                    (None, Some(_)) => "active",
+                    (None, None) => "no password",
+                };
+                rows.push([
+                    u.email.clone(),
+                    u.display_name.clone(),
+                    status.into(),
+                    places.join(", "),
+                ]);
+            }
+            print_table(&rows);
+            eprintln!("{} account(s)", accounts.len());
+            Ok(())
+        }
     }
+}
+
+/// Prints rows as columns padded to their widest cell; the first row is the header.
+fn print_table<const N: usize>(rows: &[[String; N]]) {
+    let mut widths = [0; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}
+
+/// The account with this address, or a one-line error.
+async fn account(app: &App, email: &str) -> anyhow::Result<rapport_store::users::UserRow> {
+    rapport_store::users::find_by_email(&app.db, email)
+        .await?
+        .ok_or_else(|| anyhow!("no account with the address {email}"))
 }
 
 /// `rapport token ...`
 pub async fn token(config: Config, action: TokenAction) -> anyhow::Result<()> {
-    let TokenAction::Create {
-        email,
-        workspace,
-        scopes,
-        expires_in,
-        name,
-    } = action;
+    match action {
+        TokenAction::Create {
+            email,
+            workspace,
+            scopes,
+            expires_in,
+            name,
+        } => token_create(config, email, workspace, scopes, expires_in, name).await,
+        TokenAction::List { email } => {
+            let app = open(config).await?;
+            let user = account(&app, &email).await?;
+            let mut rows = vec![[
+                "ID".to_owned(),
+                "WORKSPACE".into(),
+                "NAME".into(),
+                "SCOPES".into(),
+                "CREATED".into(),
+                "EXPIRES".into(),
+                "LAST USED".into(),
+                "STATUS".into(),
+            ]];
+            let day = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or_else(
+                    || "-".to_owned(),
+                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                )
+            };
+            let now = chrono::Utc::now();
+            for m in rapport_store::users::memberships_of(&app.db, UserId(user.id)).await? {
+                let ws = WorkspaceId(m.workspace_id);
+                for t in rapport_store::tokens::list(&app.db, ws, UserId(user.id)).await? {
+                    let status = match (t.revoked_at, t.expires_at) {
+                        (Some(_), _) => "revoked",
+                        (None, Some(e)) if e <= now => "expired",
+                        _ => "active",
+                    };
+                    rows.push([
+                        t.id.to_string(),
+                        m.workspace_name.clone(),
+                        t.name,
+                        t.scopes,
+                        day(Some(t.created_at)),
+                        day(t.expires_at),
+                        day(t.last_used_at),
+                        status.into(),
+                    ]);
+                }
+            }
+            print_table(&rows);
+            Ok(())
+        }
+        TokenAction::Revoke { email, id } => {
+            let app = open(config).await?;
+            let user = account(&app, &email).await?;
+            if !tokens::revoke_for_operator(&app, UserId(user.id), id)
+                .await
+                .map_err(explain)?
+            {
+                bail!("{email} has no live token with the id {id}");
+            }
+            eprintln!("revoked token {id} of {email}");
+            Ok(())
+        }
+    }
+}
+
+async fn token_create(
+    config: Config,
+    email: String,
+    workspace: String,
+    scopes: String,
+    expires_in: Option<String>,
+    name: String,
+) -> anyhow::Result<()> {
     let expires_in = match expires_in.as_deref() {
         None => None,
         Some(text) => Some(
@@ -127,9 +251,7 @@ pub async fn token(config: Config, action: TokenAction) -> anyhow::Result<()> {
     else {
         bail!("no workspace named {workspace}");
     };
-    let user = rapport_store::users::find_by_email(&app.db, &email)
-        .await?
-        .ok_or_else(|| anyhow!("no account with the address {email}"))?;
+    let user = account(&app, &email).await?;
     if user.disabled_at.is_some() {
         bail!("the account {email} is disabled");
     }

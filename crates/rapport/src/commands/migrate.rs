@@ -44,13 +44,32 @@ pub async fn run(config: Config, action: MigrateAction) -> anyhow::Result<()> {
             println!("schema now at version {target}");
         }
         MigrateAction::Status => {
+            println!("{:<7}  {:<26}  STATE", "VERSION", "NAME");
             for (version, name, applied) in migrate::list(&db).await? {
-                println!(
-                    "{version:04} {name:<24} {}",
-                    if applied { "applied" } else { "pending" }
-                );
+                let state = if applied { "applied" } else { "pending" };
+                // Zero-padded, as the migration files are named.
+                let version = format!("{version:04}");
+                println!("{version:<7}  {name:<26}  {state}");
             }
-            println!("state: {:?}", migrate::state(&db).await?);
+            let summary = match migrate::state(&db).await? {
+                migrate::SchemaState::Current { version } => {
+                    format!("the schema is current, at version {version}")
+                }
+                migrate::SchemaState::Pending { applied, pending } => format!(
+                    "the schema is at version {applied}, {} migration(s) pending: run \
+                     `rapport migrate up`",
+                    pending.len()
+                ),
+                migrate::SchemaState::Newer { applied, known } => format!(
+                    "the schema is at version {applied}, newer than this binary knows ({known}): \
+                     run a newer rapport"
+                ),
+                migrate::SchemaState::Dirty { version } => format!(
+                    "migration {version} failed half-way: repair the schema by hand, then run \
+                     `rapport migrate up`"
+                ),
+            };
+            println!("{summary}");
         }
     }
     db.close().await;

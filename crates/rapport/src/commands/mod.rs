@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use rapport_app::config::{self, Config, Sources};
 
 use crate::cli::{Cli, Command};
+use crate::telemetry::Audience;
 
 mod accounts;
 mod migrate;
@@ -42,9 +43,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
             Err(code) => code,
         },
-        Command::Serve => with_config(&sources, true, serve::run).await,
+        Command::Serve => with_config(&sources, Audience::Server, serve::run).await,
         Command::Migrate { action } => {
-            with_config(&sources, false, |c| migrate::run(c, action)).await
+            with_config(&sources, Audience::Terminal, |c| migrate::run(c, action)).await
         }
         Command::Seed {
             companies,
@@ -59,7 +60,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             seed,
             workspace,
         } => {
-            with_config(&sources, false, |c| {
+            with_config(&sources, Audience::Terminal, |c| {
                 seed::run(
                     c,
                     seed::Plan {
@@ -80,13 +81,13 @@ pub async fn run(cli: Cli) -> ExitCode {
             .await
         }
         Command::User { action } => {
-            with_config(&sources, false, |c| accounts::user(c, action)).await
+            with_config(&sources, Audience::Terminal, |c| accounts::user(c, action)).await
         }
         Command::Token { action } => {
-            with_config(&sources, false, |c| accounts::token(c, action)).await
+            with_config(&sources, Audience::Terminal, |c| accounts::token(c, action)).await
         }
         Command::Audit { action } => {
-            with_config(&sources, false, |c| accounts::audit(c, action)).await
+            with_config(&sources, Audience::Terminal, |c| accounts::audit(c, action)).await
         }
     }
 }
@@ -105,7 +106,7 @@ fn load(sources: &Sources) -> Result<Config, ExitCode> {
     })
 }
 
-async fn with_config<F, Fut>(sources: &Sources, logs_to_stdout: bool, f: F) -> ExitCode
+async fn with_config<F, Fut>(sources: &Sources, audience: Audience, f: F) -> ExitCode
 where
     F: FnOnce(Config) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
@@ -114,14 +115,17 @@ where
         Ok(c) => c,
         Err(code) => return code,
     };
-    if let Err(e) = crate::telemetry::init(&config.log, logs_to_stdout) {
+    if let Err(e) = crate::telemetry::init(&config.log, audience) {
         eprintln!("rapport: cannot start logging: {e}");
         return ExitCode::from(2);
     }
     match f(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "failed");
+            // A person reads it once on stderr; the server's log collectors get a log line.
+            if audience == Audience::Server {
+                tracing::error!(error = %format!("{e:#}"), "failed");
+            }
             eprintln!("rapport: {e:#}");
             ExitCode::FAILURE
         }
