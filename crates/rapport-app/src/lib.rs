@@ -8,6 +8,7 @@ pub mod appointments;
 pub mod associations;
 pub mod audit;
 pub mod batch;
+pub mod board;
 pub mod calendar;
 pub mod campaigns;
 pub mod cases;

@@ -545,7 +545,110 @@ fn uuid_literal(b: Backend, id: &str) -> String {
     }
 }
 
+/// The board: each column's count, sum and weighted sum, its deals in board order and a cursor
+/// per column.
+async fn the_board_shows_every_column_with_totals_and_its_own_cursor(b: Backend) {
+    let app = TestApp::new(b).await;
+    let page = get_ok(&app, PIPELINES).await;
+    let p = page["data"][0].clone();
+    let pid = id_of(&p);
+    let first = p["stages"][0]["id"].as_str().expect("stage").to_owned();
+    let second = p["stages"][1]["id"].as_str().expect("stage").to_owned();
+    let mut made = Vec::new();
+    for (name, amount, stage) in [
+        ("a", "100.00", &first),
+        ("b", "200.00", &first),
+        ("c", "300.00", &first),
+        ("d", "1000.00", &second),
+    ] {
+        let res = app
+            .post(
+                DEALS,
+                json!({"name": name, "pipeline_id": pid, "stage_id": stage,
+                       "amount": {"amount": amount, "currency": "EUR"}}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        made.push(id_of(&res.json()));
+    }
+    let board = get_ok(&app, &format!("{PIPELINES}/{pid}/board?limit=2")).await;
+    let columns = board["stages"].as_array().expect("stages");
+    let names: Vec<&str> = columns.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["Qualification", "Proposal", "Negotiation", "Won", "Lost"]
+    );
+    let q = &columns[0];
+    assert_eq!(q["count"], 3);
+    assert_eq!(
+        q["amounts"],
+        json!([{"amount": "600.00", "currency": "EUR"}])
+    );
+    assert_eq!(
+        q["weighted"],
+        json!([{"amount": "60.00", "currency": "EUR"}])
+    );
+    let shown = ids(&json!({"data": q["deals"]}));
+    assert_eq!(shown.len(), 2);
+    let cursor = q["next_cursor"]
+        .as_str()
+        .expect("more in the column")
+        .to_owned();
+    assert_eq!(columns[1]["count"], 1);
+    assert_eq!(
+        columns[1]["weighted"],
+        json!([{"amount": "400.00", "currency": "EUR"}])
+    );
+    assert_eq!(columns[1]["next_cursor"], Value::Null);
+    assert_eq!(columns[3]["count"], 0);
+    assert_eq!(columns[3]["deals"], json!([]));
+    // The column's next page, on its own.
+    let more = get_ok(
+        &app,
+        &format!(
+            "{PIPELINES}/{pid}/board?limit=2&stage_id={first}&cursor={}",
+            enc(&cursor)
+        ),
+    )
+    .await;
+    let column = &more["stages"][0];
+    let rest = ids(&json!({"data": column["deals"]}));
+    assert_eq!(rest.len(), 1);
+    let mut all: Vec<String> = shown.into_iter().chain(rest).collect();
+    all.sort();
+    let mut expected = made[..3].to_vec();
+    expected.sort();
+    assert_eq!(all, expected, "every deal of the column once");
+    assert_eq!(column["next_cursor"], Value::Null);
+    assert_eq!(
+        more["stages"][1]["deals"],
+        Value::Null,
+        "other columns are left out"
+    );
+    // Bad parameters name themselves.
+    for (query, parameter) in [
+        (format!("cursor={}", enc(&cursor)), "cursor"),
+        (format!("stage_id={}", uuid::Uuid::now_v7()), "stage_id"),
+        ("stage_id=nope".to_owned(), "stage_id"),
+        ("limit=0".to_owned(), "limit"),
+    ] {
+        let res = app.get(&format!("{PIPELINES}/{pid}/board?{query}")).await;
+        assert_eq!(
+            res.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            res.text()
+        );
+        assert!(res.text().contains(parameter), "{query}: {}", res.text());
+    }
+    let res = app
+        .get(&format!("{PIPELINES}/{}/board", uuid::Uuid::now_v7()))
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+}
+
 both_backends!(
+    the_board_shows_every_column_with_totals_and_its_own_cursor,
     a_pipeline_keeps_its_stages_in_order_with_ids_and_default_probabilities,
     a_new_deal_takes_the_first_stage_and_its_probability_and_starts_its_history,
     winning_sets_closed_at_and_probability_and_reopening_clears_them,

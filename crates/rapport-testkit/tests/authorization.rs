@@ -75,6 +75,7 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
         "/api/v1/pipelines/{id}/stages/{stage_id}/remove",
         AtLeast(Manager),
     ),
+    ("get", "/api/v1/pipelines/{id}/board", AtLeast(Viewer)),
     ("get", "/api/v1/deals", AtLeast(Viewer)),
     ("post", "/api/v1/deals", AtLeast(Member)),
     ("get", "/api/v1/deals/{id}", AtLeast(Viewer)),
