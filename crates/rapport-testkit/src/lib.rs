@@ -297,6 +297,12 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let body = res.into_body().collect().await.expect("body").to_bytes();
+        let is_problem = headers
+            .get(http::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+        if is_problem {
+            assert_plain_words(&String::from_utf8_lossy(&body));
+        }
         TestResponse {
             status,
             headers,
@@ -531,6 +537,39 @@ impl TestRequest<'_> {
         }
         let req = builder.body(self.body).expect("request");
         self.app.send(req).await
+    }
+}
+
+/// What Rust and serde say that a person should never read in a problem: every problem body
+/// any API test receives is checked, so the whole suite collects them.
+pub const RUST_ISMS: &[&str] = &[
+    "invalid type:",
+    "invalid value:",
+    "expected struct",
+    "expected a sequence",
+    "expected a map",
+    "Failed to deserialize",
+    "missing field `",
+    "unknown field `",
+    "duplicate field `",
+    "UUID parsing failed",
+    "MoneyWire",
+    "serde",
+    "u32",
+    "u64",
+    "i64",
+    "Option<",
+    "Vec<",
+    "::",
+];
+
+/// Panics when a problem body carries Rust's or serde's wording.
+pub fn assert_plain_words(problem: &str) {
+    for rust in RUST_ISMS {
+        assert!(
+            !problem.contains(rust),
+            "a problem detail speaks Rust ({rust:?}): {problem}"
+        );
     }
 }
 

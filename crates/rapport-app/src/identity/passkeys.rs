@@ -75,11 +75,15 @@ fn expired() -> AppError {
     }
 }
 
+/// The authenticator library's reason is logged, not answered: it speaks of its own types.
 fn refused_credential(e: impl std::fmt::Display) -> AppError {
+    tracing::info!(reason = %e, "passkey answer refused");
     AppError::Validation(vec![FieldError {
         pointer: "/credential".into(),
         code: "invalid_credential".into(),
-        message: format!("the authenticator's answer does not verify: {e}"),
+        message: "the authenticator's answer does not verify: send the credential exactly as \
+                  the browser's navigator.credentials call returned it"
+            .into(),
     }])
 }
 

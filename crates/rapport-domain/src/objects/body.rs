@@ -201,21 +201,57 @@ impl<'a> Body<'a> {
     }
 
     /// Money: `{"amount": "<decimal string>", "currency": "<ISO 4217>"}`, never a float.
+    /// Read by hand rather than through serde, so each problem is said in words.
     pub fn money(&mut self, key: &str) -> Option<values::Money> {
+        const SHAPE: &str = "money is {\"amount\": \"1250.00\", \"currency\": \"EUR\"}";
         let v = self.take(key)?;
-        match serde_json::from_value::<values::Money>(v) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                let raw = e.to_string();
-                // Serde's message names internal positions; keep the sentence only.
-                let base = raw.split(" at line ").next().unwrap_or(&raw).to_owned();
+        let Value::Object(map) = v else {
+            self.fail(key, "invalid_money", format!("must be an object: {SHAPE}"));
+            return None;
+        };
+        if let Some(other) = map
+            .keys()
+            .find(|k| !matches!(k.as_str(), "amount" | "currency"))
+        {
+            self.fail(
+                key,
+                "invalid_money",
+                format!("'{other}' is not part of a money value: {SHAPE}"),
+            );
+            return None;
+        }
+        let amount = match map.get("amount") {
+            Some(Value::String(a)) => a.clone(),
+            Some(Value::Number(_)) => {
                 self.fail(
                     key,
                     "invalid_money",
-                    format!(
-                        "must be {{\"amount\": \"<decimal string>\", \"currency\": \"<ISO 4217>\"}}: {base}"
-                    ),
+                    "the amount must be a decimal string such as \"1250.00\", not a JSON number \
+                     (numbers lose precision)",
                 );
+                return None;
+            }
+            _ => {
+                self.fail(
+                    key,
+                    "invalid_money",
+                    format!("the amount is required: {SHAPE}"),
+                );
+                return None;
+            }
+        };
+        let Some(Value::String(currency)) = map.get("currency") else {
+            self.fail(
+                key,
+                "invalid_money",
+                format!("the currency is required, as an ISO 4217 code: {SHAPE}"),
+            );
+            return None;
+        };
+        match values::Money::parse(&amount, currency) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                self.fail(key, "invalid_money", e.message);
                 None
             }
         }

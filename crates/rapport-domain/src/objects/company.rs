@@ -129,20 +129,7 @@ fn read(value: Value, errors: &mut Errors) -> Option<CompanyDraft> {
     let domain = body.parsed("domain", DomainName::parse);
     let industry = body.text("industry", 100);
     let employee_count = body.integer("employee_count", 0, 100_000_000);
-    let annual_revenue = match body.take("annual_revenue") {
-        None => None,
-        Some(v) => match serde_json::from_value::<Money>(v) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                body.fail(
-                    "annual_revenue",
-                    "invalid_money",
-                    money_message(&e.to_string()),
-                );
-                None
-            }
-        },
-    };
+    let annual_revenue = body.money("annual_revenue");
     let address = Address::read(&mut body, "address");
     let owner_id = body.uuid("owner_id").map(UserId);
     let tags = body.tags("tags");
@@ -157,12 +144,6 @@ fn read(value: Value, errors: &mut Errors) -> Option<CompanyDraft> {
         owner_id,
         tags,
     })
-}
-
-/// Serde's message names internal positions; keep the sentence, drop the " at line 1 column 9".
-fn money_message(raw: &str) -> String {
-    let base = raw.split(" at line ").next().unwrap_or(raw);
-    format!("must be {{\"amount\": \"<decimal string>\", \"currency\": \"<ISO 4217>\"}}: {base}")
 }
 
 #[cfg(test)]

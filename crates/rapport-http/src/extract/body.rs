@@ -7,6 +7,10 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use serde_json::Value;
 
+use rapport_app::AppError;
+use rapport_domain::validation::FieldError;
+
+use super::wording;
 use crate::problem::{self, ApiError, Problem};
 
 /// A syntactically valid JSON body sent with a JSON content type.
@@ -52,9 +56,9 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                     "the request body is larger than this server accepts",
                 ))
             }
-            other => ApiError::from(Problem::new(
+            _ => ApiError::from(Problem::new(
                 problem::MALFORMED_JSON,
-                format!("the body could not be read: {other}"),
+                "the body stopped before its end; send it again",
             )),
         })?;
         match serde_json::from_slice::<Value>(&bytes) {
@@ -97,11 +101,26 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for TypedJso
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let JsonBody(value) = JsonBody::from_request(req, state).await?;
-        serde_json::from_value(value).map(TypedJson).map_err(|e| {
-            ApiError::from(Problem::new(
-                problem::VALIDATION_FAILED,
-                format!("the body does not have the expected members: {e}"),
-            ))
-        })
+        serde_path_to_error::deserialize::<_, T>(value)
+            .map(TypedJson)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let member = (path != "." && !path.is_empty()).then_some(path);
+                let raw = e.inner().to_string();
+                let message = wording::plain(&raw, member.as_deref(), "field");
+                let mut pointer =
+                    member.map_or_else(String::new, |m| format!("/{}", m.replace('.', "/")));
+                if let Some(name) = wording::named_in(&raw) {
+                    pointer = format!("{pointer}/{name}");
+                }
+                if pointer.is_empty() {
+                    pointer.push('/');
+                }
+                ApiError::from(AppError::Validation(vec![FieldError {
+                    pointer,
+                    code: "invalid".into(),
+                    message,
+                }]))
+            })
     }
 }

@@ -5,6 +5,7 @@ pub mod ctx;
 pub mod ids;
 pub mod preconditions;
 pub mod query;
+pub mod wording;
 
 pub use body::{JsonBody, TypedJson};
 pub use ctx::{AnonymousCtx, RequestCtx};

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::extract::IfNoneMatch;
 use crate::extract::preconditions::etag;
+use crate::extract::wording;
 use crate::problem::{self, ApiError, Problem};
 
 /// `GET /{object}` query parameters.
@@ -112,10 +113,13 @@ impl ListQuery {
 impl SearchBody {
     /// Reads a search body, answering 422 for unknown or mistyped members.
     pub fn parse(value: Value) -> Result<Self, ApiError> {
-        serde_json::from_value(value).map_err(|e| {
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let member = (path != "." && !path.is_empty()).then_some(path);
+            let message = wording::plain(&e.inner().to_string(), member.as_deref(), "field");
             ApiError::from(Problem::new(
                 problem::VALIDATION_FAILED,
-                format!("search body: {e}"),
+                format!("search body: {message}"),
             ))
         })
     }
