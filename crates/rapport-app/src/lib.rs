@@ -19,6 +19,7 @@ pub mod ctx;
 pub mod custom_fields;
 pub mod deals;
 pub mod documents;
+pub(crate) mod drafts;
 pub mod error;
 pub mod exports;
 pub mod health;

@@ -21,7 +21,7 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::lists::{ListInput, ListRequest};
 use crate::policy::authorize;
-use crate::references;
+use crate::{drafts, references};
 
 /// How often an update without `If-Match` retries when another write slipped in between.
 const RETRIES: usize = 3;
@@ -45,7 +45,7 @@ pub trait Object: Record {
 
     /// Checks a draft against other records before it is written (references, uniqueness);
     /// `own` is the record's id. The user the record's scope field names is checked by
-    /// [`check_draft`] for every object.
+    /// [`crate::drafts::check_draft`] for every object.
     fn check(
         tx: &mut Tx,
         ctx: &Ctx,
@@ -237,77 +237,6 @@ fn not_an_object() -> AppError {
     }])
 }
 
-/// The object's own checks of a draft and the check of the user it names, every problem in
-/// one 422; `before` is the stored record's fields when the write is an update.
-pub(crate) async fn check_draft<O: Object>(
-    tx: &mut Tx,
-    ctx: &Ctx,
-    draft: &O::Draft,
-    before: Option<&Value>,
-    own: Uuid,
-) -> Result<(), AppError> {
-    let mut errors = Vec::new();
-    references::gather(&mut errors, O::check(tx, ctx, draft, own).await)?;
-    let after = to_json(draft)?;
-    errors.extend(
-        references::check_user_field(tx, ctx.workspace_id, O::SCHEMA, &after, before).await?,
-    );
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Validation(errors))
-    }
-}
-
-/// The top-level field a problem's pointer names (`emails` for `/emails/0/address`); `None`
-/// for a problem with the whole body.
-fn top_field(pointer: &str) -> Option<&str> {
-    pointer
-        .strip_prefix('/')
-        .and_then(|p| p.split('/').next())
-        .filter(|k| !k.is_empty())
-}
-
-/// Parses a body into a draft. When it is refused, the fields that did parse still go through
-/// the reference checks, so one answer lists a bad e-mail and an unknown company together.
-async fn parse_all<O: Object>(
-    app: &App,
-    tx: &mut Tx,
-    ctx: &Ctx,
-    body: Value,
-    before: Option<&Value>,
-    own: Uuid,
-) -> Result<O::Draft, AppError> {
-    let mut errors = match O::parse(app, body.clone()) {
-        Ok(draft) => return Ok(draft),
-        Err(errors) => errors,
-    };
-    let bad: std::collections::HashSet<String> = errors
-        .iter()
-        .filter_map(|e| top_field(&e.pointer))
-        .map(str::to_owned)
-        .collect();
-    let Value::Object(mut rest) = body else {
-        return Err(AppError::Validation(errors));
-    };
-    rest.retain(|k, _| !bad.contains(k));
-    let more = match O::parse(app, Value::Object(rest.clone())) {
-        Ok(partial) => match check_draft::<O>(tx, ctx, &partial, before, own).await {
-            Ok(()) => Vec::new(),
-            Err(AppError::Validation(more)) => more,
-            Err(e) => return Err(e),
-        },
-        // Without the refused fields the rest does not stand on its own (a required field
-        // was among them): check the plain references it names, one by one.
-        Err(_) => references::check_named(tx, ctx.workspace_id, O::SCHEMA, &rest, before).await?,
-    };
-    errors.extend(
-        more.into_iter()
-            .filter(|e| top_field(&e.pointer).is_none_or(|k| !bad.contains(k))),
-    );
-    Err(AppError::Validation(errors))
-}
-
 /// The live record a write starts from: 404 when missing or deleted, 412 when `If-Match` names
 /// another version.
 pub(crate) async fn live_for_write<O: Object>(
@@ -396,7 +325,7 @@ pub(crate) async fn create_with<O: Object>(
     }
     // The id the record will get is not known before it parses; any unused one will do.
     let provisional = Uuid::now_v7();
-    let mut draft = parse_all::<O>(app, &mut tx, ctx, body, None, provisional).await?;
+    let mut draft = drafts::parse_all::<O>(app, &mut tx, ctx, body, None, provisional).await?;
     let mut errors = Vec::new();
     if let Some(values) = O::custom(&mut draft) {
         // A new record has no id in the database yet: any holder of a unique value is another.
@@ -406,7 +335,7 @@ pub(crate) async fn create_with<O: Object>(
         references::gather(&mut errors, settled)?;
     }
     let mut record = O::create(draft, time::now_millis());
-    let checked = check_draft::<O>(&mut tx, ctx, record.fields(), None, record.id()).await;
+    let checked = drafts::check_draft::<O>(&mut tx, ctx, record.fields(), None, record.id()).await;
     references::gather(&mut errors, checked)?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -477,14 +406,14 @@ pub async fn create_many_as_of<O: Object>(
     let mut written: Vec<(Option<O>, O)> = Vec::with_capacity(items.len());
     for item in items {
         let mut record = O::create(item.draft, time::truncate_millis(item.at));
-        check_draft::<O>(&mut tx, ctx, record.fields(), None, record.id()).await?;
+        drafts::check_draft::<O>(&mut tx, ctx, record.fields(), None, record.id()).await?;
         O::settle(app, &mut tx, ctx, None, &mut record).await?;
         // Each (before, after) pair of the history, replayed through the hooks once stored.
         let mut steps: Vec<(O, O)> = Vec::with_capacity(item.changes.len());
         let first = record.clone();
         for (draft, at) in item.changes {
             let stored = to_json(record.fields())?;
-            check_draft::<O>(&mut tx, ctx, &draft, Some(&stored), record.id()).await?;
+            drafts::check_draft::<O>(&mut tx, ctx, &draft, Some(&stored), record.id()).await?;
             let mut next = record.clone().revised(draft, time::truncate_millis(at));
             O::settle(app, &mut tx, ctx, Some(&record), &mut next).await?;
             steps.push((record, next.clone()));
@@ -624,7 +553,7 @@ pub(crate) async fn patch_with<O: Object>(
     if !within(O::SCHEMA, &doc, reach) {
         return Err(owner_out_of_reach(O::SCHEMA.owner.unwrap_or("owner_id")));
     }
-    let mut draft = parse_all::<O>(app, &mut tx, ctx, doc, Some(&before), id).await?;
+    let mut draft = drafts::parse_all::<O>(app, &mut tx, ctx, doc, Some(&before), id).await?;
     let mut errors = Vec::new();
     if let Some(values) = O::custom(&mut draft) {
         // The stored values, read from the fields' JSON already at hand.
@@ -649,7 +578,7 @@ pub(crate) async fn patch_with<O: Object>(
             after: current,
         });
     }
-    let checked = check_draft::<O>(&mut tx, ctx, &draft, Some(&before), id).await;
+    let checked = drafts::check_draft::<O>(&mut tx, ctx, &draft, Some(&before), id).await;
     references::gather(&mut errors, checked)?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));

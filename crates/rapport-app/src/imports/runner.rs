@@ -466,7 +466,9 @@ async fn write_row<O: Importable>(
     };
     let Some(id) = existing else {
         // Checked first, so a refused row keeps the transaction.
-        if let Err(e) = records::check_draft::<O>(&mut tx, ctx, &draft, None, Uuid::nil()).await {
+        if let Err(e) =
+            crate::drafts::check_draft::<O>(&mut tx, ctx, &draft, None, Uuid::nil()).await
+        {
             return refused(e, Some(tx));
         }
         return match records::create_with::<O>(app, ctx, tx, body, Trail::Batch).await {
@@ -486,7 +488,7 @@ async fn write_row<O: Importable>(
             let stored = serde_json::to_value(current.fields())
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             if let Err(e) =
-                records::check_draft::<O>(&mut tx, ctx, &merged, Some(&stored), id).await
+                crate::drafts::check_draft::<O>(&mut tx, ctx, &merged, Some(&stored), id).await
             {
                 return refused(e, Some(tx));
             }
@@ -619,7 +621,7 @@ pub(crate) async fn dry_run<O: Importable>(
                     existing,
                 } => {
                     let own = existing.unwrap_or_else(Uuid::nil);
-                    match records::check_draft::<O>(&mut tx, ctx, &draft, None, own).await {
+                    match crate::drafts::check_draft::<O>(&mut tx, ctx, &draft, None, own).await {
                         Ok(()) if existing.is_some() => ("update", body, Vec::new()),
                         Ok(()) => ("create", body, Vec::new()),
                         Err(e) => match refused(e, None)? {
