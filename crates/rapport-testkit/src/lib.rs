@@ -303,6 +303,12 @@ impl TestApp {
         if is_problem {
             assert_plain_words(&String::from_utf8_lossy(&body));
         }
+        let is_json = headers
+            .get(http::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        if is_json && let Ok(value) = serde_json::from_slice::<Value>(&body) {
+            assert_millisecond_timestamps(&value);
+        }
         TestResponse {
             status,
             headers,
@@ -570,6 +576,34 @@ pub fn assert_plain_words(problem: &str) {
             !problem.contains(rust),
             "a problem detail speaks Rust ({rust:?}): {problem}"
         );
+    }
+}
+
+/// Panics when a JSON answer holds a timestamp not written as the API promises
+/// (`2026-11-22T10:15:30.123Z`: UTC, milliseconds): every answer any API test receives is
+/// checked.
+pub fn assert_millisecond_timestamps(value: &Value) {
+    match value {
+        Value::String(s) => {
+            let b = s.as_bytes();
+            let looks_like_instant = b.len() >= 19
+                && b[4] == b'-'
+                && b[7] == b'-'
+                && b[10] == b'T'
+                && b[13] == b':'
+                && b[16] == b':'
+                && b[..4].iter().all(u8::is_ascii_digit);
+            if looks_like_instant {
+                let millis = b.len() == 24
+                    && b[19] == b'.'
+                    && b[20..23].iter().all(u8::is_ascii_digit)
+                    && b[23] == b'Z';
+                assert!(millis, "a timestamp without milliseconds in UTC: {s}");
+            }
+        }
+        Value::Array(items) => items.iter().for_each(assert_millisecond_timestamps),
+        Value::Object(map) => map.values().for_each(assert_millisecond_timestamps),
+        _ => {}
     }
 }
 

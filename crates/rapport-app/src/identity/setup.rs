@@ -132,7 +132,8 @@ pub async fn invite(
     )
     .await?;
     let event = Event::plain("members.invite").with(json!({
-        "role": role, "email": email, "expires_at": expires_at,
+        "role": role, "email": email,
+        "expires_at": rapport_domain::objects::time::format(&expires_at),
     }));
     audit::record(&mut tx, ctx, event).await?;
     tx.commit().await?;

@@ -130,7 +130,8 @@ pub async fn issue(
     let mut actor = ctx.clone();
     actor.workspace_id = ws;
     let event = Event::on("tokens.create", "tokens", &id).with(json!({
-        "user_id": user, "name": name, "scopes": scope_text, "expires_at": expires_at,
+        "user_id": user, "name": name, "scopes": scope_text,
+        "expires_at": expires_at.as_ref().map(rapport_domain::objects::time::format),
     }));
     audit::record(&mut tx, &actor, event).await?;
     tx.commit().await?;

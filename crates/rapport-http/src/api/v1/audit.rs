@@ -93,6 +93,7 @@ pub struct AuditEntry {
     /// Position in the workspace's chain.
     pub seq: i64,
     /// When (UTC).
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize")]
     pub at: DateTime<Utc>,
     /// `user`, `token`, `system` or `anonymous`.
     pub actor_kind: String,

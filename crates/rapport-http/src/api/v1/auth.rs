@@ -69,6 +69,7 @@ pub struct SessionInfo {
     pub csrf_token: Option<String>,
     /// For new sessions: when the session ends at the latest.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize_opt")]
     pub expires_at: Option<DateTime<Utc>>,
     /// The workspace requires a second factor this user has not set up: only `/api/v1/auth/`
     /// routes answer until they do.

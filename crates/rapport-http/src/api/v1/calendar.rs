@@ -42,6 +42,7 @@ pub struct CalendarToken {
     /// The feed's address, to paste into a calendar app.
     pub url: String,
     /// When it was made.
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize")]
     pub created_at: DateTime<Utc>,
 }
 

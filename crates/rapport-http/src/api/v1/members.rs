@@ -42,6 +42,7 @@ pub struct Member {
     /// Their role here.
     pub role: String,
     /// Member since.
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize")]
     pub joined_at: DateTime<Utc>,
     /// Whether the account is disabled.
     pub disabled: bool,
@@ -141,6 +142,7 @@ pub struct Invitation {
     /// The address it is for, if limited.
     pub email: Option<String>,
     /// When it stops working.
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize")]
     pub expires_at: DateTime<Utc>,
 }
 

@@ -96,8 +96,10 @@ pub struct PasskeyInfo {
     /// Its name.
     pub name: String,
     /// When it was registered.
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it last logged in.
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize_opt")]
     pub last_used_at: Option<DateTime<Utc>>,
 }
 

@@ -138,6 +138,7 @@ pub struct Team {
     /// Its members' user ids.
     pub members: Vec<Uuid>,
     /// When it was created.
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize")]
     pub created_at: DateTime<Utc>,
 }
 

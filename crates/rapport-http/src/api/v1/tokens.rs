@@ -51,12 +51,16 @@ pub struct Token {
     /// Its scopes.
     pub scopes: Vec<String>,
     /// When it was created.
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it stops working, if ever.
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize_opt")]
     pub expires_at: Option<DateTime<Utc>>,
     /// When it was last used (to within a minute).
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize_opt")]
     pub last_used_at: Option<DateTime<Utc>>,
     /// When it was revoked.
+    #[serde(serialize_with = "rapport_domain::objects::time::serialize_opt")]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
