@@ -7,6 +7,7 @@ use std::time::Instant;
 use rapport_store::{Db, StoreError, migrate};
 
 use crate::config::Config;
+use crate::email::Mailer;
 use crate::identity::passwords::Hasher;
 use crate::identity::throttle::Throttle;
 
@@ -23,6 +24,8 @@ pub struct App {
     pub hasher: Hasher,
     /// Slows repeated failed logins.
     pub throttle: Throttle,
+    /// Hands e-mail to the SMTP server; `None` without `[email]`.
+    pub mailer: Option<Mailer>,
 }
 
 impl App {
@@ -30,7 +33,14 @@ impl App {
     pub async fn connect(config: Config) -> Result<App, StoreError> {
         rapport_domain::values::warm_up();
         let db = Db::connect(&config.db_config()).await?;
+        // `config::load` already built a mailer from these settings, so this cannot fail on a
+        // loaded configuration; a hand-made one that does sends no e-mail and says why.
+        let mailer = Mailer::from_config(&config.email).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "e-mail settings unusable; no e-mail will be sent");
+            None
+        });
         Ok(App {
+            mailer,
             db,
             hasher: Hasher::new(config.auth.max_concurrent_hashes),
             throttle: Throttle::new(config.auth.login_free_attempts, config.login_max_backoff()),

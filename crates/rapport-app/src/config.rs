@@ -13,6 +13,9 @@ use toml::Value;
 
 use crate::secret::SecretString;
 
+mod email;
+pub use email::{EmailConfig, TlsMode};
+
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -35,6 +38,8 @@ pub struct Config {
     pub documents: DocumentsConfig,
     /// CSV imports.
     pub imports: ImportsConfig,
+    /// Outgoing e-mail.
+    pub email: EmailConfig,
 }
 
 /// `[imports]`.
@@ -574,6 +579,7 @@ const SECTIONS: &[&str] = &[
     "cases",
     "documents",
     "imports",
+    "email",
 ];
 
 /// Loads and validates the configuration; on failure, every problem found.
@@ -764,6 +770,7 @@ fn check_keys(tree: &Value, problems: &mut Vec<Problem>) {
                 "cases" => probe::<CasesConfig>(&base, key, value),
                 "documents" => probe::<DocumentsConfig>(&base, key, value),
                 "imports" => probe::<ImportsConfig>(&base, key, value),
+                "email" => probe::<EmailConfig>(&base, key, value),
                 _ => probe::<CrmConfig>(&base, key, value),
             };
             if let Err(message) = result {
@@ -815,6 +822,15 @@ fn validate(c: &Config, production: bool, problems: &mut Vec<Problem>) {
         if v == 0 {
             bad(key, "must be greater than 0".into());
         }
+    }
+    let email_problems = c.email.problems();
+    if email_problems.is_empty()
+        && let Err(e) = crate::email::Mailer::from_config(&c.email)
+    {
+        bad(e.key, e.message);
+    }
+    for (key, message) in email_problems {
+        bad(key, message);
     }
     if c.documents.max_bytes == 0 {
         bad("documents.max_bytes", "must be greater than 0".into());
@@ -1044,6 +1060,10 @@ fn validate_sla(h: &SlaHours, bad: &mut impl FnMut(&str, String)) {
         }
     }
 }
+
+/// What `serve` and `config check` say when `[email]` is not set.
+pub const NO_EMAIL: &str = "no [email] settings: Rapport sends no e-mail; invitation links are shown to the admin who makes them, \
+     and password resets are made with `rapport user reset-password --email ADDRESS`";
 
 /// A commented example configuration with every key at its default (`rapport config default`).
 pub const DEFAULT_TOML: &str = include_str!("default_config.toml");

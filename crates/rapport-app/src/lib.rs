@@ -20,6 +20,7 @@ pub mod custom_fields;
 pub mod deals;
 pub mod documents;
 pub(crate) mod drafts;
+pub mod email;
 pub mod error;
 pub mod exports;
 pub mod health;

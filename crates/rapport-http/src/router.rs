@@ -56,7 +56,7 @@ pub fn build(state: AppState) -> Router {
         routes
     };
     routes
-        .merge(crate::ui::setup::router())
+        .merge(crate::ui::forms::router())
         .merge(
             // The public validator is another host: no call leaves this server.
             SwaggerUi::new(DOCS_PATH)

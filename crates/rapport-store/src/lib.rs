@@ -27,6 +27,7 @@ pub mod merges;
 pub mod mfa;
 pub mod migrate;
 pub mod oidc;
+pub mod outbox;
 pub mod passkeys;
 pub mod pipelines;
 pub mod projects;

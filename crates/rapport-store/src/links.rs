@@ -1,5 +1,6 @@
-//! One-time links: the first-run setup link and invitations. Random tokens stored as digests,
-//! expiring, and used at most once (taking one is a conditional update, so two clicks race safely).
+//! One-time links: the first-run setup link, invitations, password resets and e-mail changes.
+//! Random tokens stored as digests, expiring, and used at most once (taking one is a conditional
+//! update, so two clicks race safely).
 
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::{UserId, WorkspaceId};
@@ -42,6 +43,8 @@ pub struct LinkRow {
     pub role: Option<String>,
     /// The address (invitations).
     pub email: Option<String>,
+    /// Who made it.
+    pub created_by: Option<Uuid>,
 }
 
 /// Stores a link.
@@ -88,7 +91,95 @@ pub async fn take(
         .and_where(col("purpose").eq(purpose))
         .and_where(col("used_at").is_null())
         .and_where(col("expires_at").gt(now))
-        .returning(Query::returning().columns(["purpose", "workspace_id", "role", "email"].map(n)))
+        .returning(
+            Query::returning()
+                .columns(["purpose", "workspace_id", "role", "email", "created_by"].map(n)),
+        )
         .to_owned();
     tx.fetch_optional(&q).await
+}
+
+/// Uses up every live link with this purpose and address (the other reset links of an account
+/// whose password was just reset); returns how many.
+pub async fn revoke(
+    tx: &mut Tx,
+    purpose: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let q = Query::update()
+        .table(n("one_time_links"))
+        .value(n("used_at"), now)
+        .and_where(col("purpose").eq(purpose))
+        .and_where(col("email").eq(email))
+        .and_where(col("used_at").is_null())
+        .to_owned();
+    Ok(tx.execute(&q).await?)
+}
+
+/// Uses up every live link with this purpose made by `user` (the pending address changes of an
+/// account whose password was just reset: whoever asked for them may not be its owner).
+pub async fn revoke_made_by(
+    tx: &mut Tx,
+    purpose: &str,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let q = Query::update()
+        .table(n("one_time_links"))
+        .value(n("used_at"), now)
+        .and_where(col("purpose").eq(purpose))
+        .and_where(col("created_by").eq(user.0))
+        .and_where(col("used_at").is_null())
+        .to_owned();
+    Ok(tx.execute(&q).await?)
+}
+
+/// Whether the link with this digest and purpose is unused and unexpired, without using it (to
+/// refuse a dead link before doing expensive work for it).
+pub async fn is_live(
+    db: &crate::db::Db,
+    token_hash: &str,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let q = Query::select()
+        .column(n("token_hash"))
+        .from(n("one_time_links"))
+        .and_where(col("token_hash").eq(token_hash))
+        .and_where(col("purpose").eq(purpose))
+        .and_where(col("used_at").is_null())
+        .and_where(col("expires_at").gt(now))
+        .to_owned();
+    Ok(db.fetch_optional::<(String,)>(&q).await?.is_some())
+}
+
+/// Whose links [`count_since`] counts.
+#[derive(Debug, Clone, Copy)]
+pub enum Made<'a> {
+    /// Links for this address.
+    For(&'a str),
+    /// Links made by this user.
+    By(UserId),
+}
+
+/// Live links with this purpose made since `since`, for an address or by a user (to space out
+/// requests).
+pub async fn count_since(
+    tx: &mut Tx,
+    purpose: &str,
+    made: Made<'_>,
+    since: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let mut q = Query::select();
+    q.expr(sea_query::Expr::col(n("token_hash")).count())
+        .from(n("one_time_links"))
+        .and_where(col("purpose").eq(purpose))
+        .and_where(col("used_at").is_null())
+        .and_where(col("created_at").gte(since));
+    match made {
+        Made::For(email) => q.and_where(col("email").eq(email)),
+        Made::By(user) => q.and_where(col("created_by").eq(user.0)),
+    };
+    Ok(tx.fetch_optional::<(i64,)>(&q).await?.map_or(0, |(c,)| c))
 }

@@ -61,6 +61,7 @@ const SQLITE: &[Step] = &[
     ),
     step!("sqlite", 26, "0026_deal_sorts", "deal_sorts"),
     step!("sqlite", 27, "0027_search_plans", "search_plans"),
+    step!("sqlite", 28, "0028_email_outbox", "email_outbox"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -95,6 +96,7 @@ const POSTGRES: &[Step] = &[
     ),
     step!("postgres", 26, "0026_deal_sorts", "deal_sorts"),
     step!("postgres", 27, "0027_search_plans", "search_plans"),
+    step!("postgres", 28, "0028_email_outbox", "email_outbox"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -116,6 +116,12 @@ pub async fn find(db: &Db, id: UserId) -> Result<Option<UserRow>, StoreError> {
     db.fetch_optional(&q).await
 }
 
+/// A user by id, inside a write transaction.
+pub async fn find_for_write(tx: &mut Tx, id: UserId) -> Result<Option<UserRow>, StoreError> {
+    let q = select_users().and_where(col("id").eq(id.0)).to_owned();
+    tx.fetch_optional(&q).await
+}
+
 /// Whether any user exists (first run: none).
 pub async fn any(db: &Db) -> Result<bool, StoreError> {
     let q = Query::select()
@@ -150,6 +156,28 @@ pub async fn set_password(tx: &mut Tx, id: UserId, hash: &str) -> Result<(), Sto
         .and_where(col("id").eq(id.0))
         .to_owned();
     tx.execute(&q).await?;
+    Ok(())
+}
+
+/// Changes a user's sign-in address; `Conflict { constraint: "users_email_key" }` when another
+/// account has it.
+pub async fn set_email(tx: &mut Tx, id: UserId, email: &str) -> Result<(), StoreError> {
+    let q = Query::update()
+        .table(n("users"))
+        .value(n("email"), email)
+        .value(n("email_key"), email_key(email))
+        .value(n("updated_at"), Utc::now())
+        .and_where(col("id").eq(id.0))
+        .to_owned();
+    tx.execute(&q).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict {
+                constraint: "users_email_key",
+            }
+        } else {
+            e.into()
+        }
+    })?;
     Ok(())
 }
 
@@ -293,6 +321,18 @@ pub async fn memberships_of(db: &Db, user: UserId) -> Result<Vec<MemberRow>, Sto
         .order_by((n("m"), n("created_at")), Order::Asc)
         .to_owned();
     db.fetch_all(&q).await
+}
+
+/// The workspaces a user belongs to, inside a write transaction.
+pub async fn memberships_of_for_write(
+    tx: &mut Tx,
+    user: UserId,
+) -> Result<Vec<MemberRow>, StoreError> {
+    let q = select_members()
+        .and_where(tcol("m", "user_id").eq(user.0))
+        .order_by((n("m"), n("created_at")), Order::Asc)
+        .to_owned();
+    tx.fetch_all(&q).await
 }
 
 /// How many owners a workspace has (the last one cannot leave or be demoted).

@@ -25,6 +25,8 @@ use serde_json::Value;
 use sqlx::Connection;
 use tower::ServiceExt;
 
+pub mod smtp;
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -159,7 +161,7 @@ pub fn test_config(url: &str) -> Config {
     c
 }
 
-/// Keeps an in-process import runner going; dropping it stops the runner.
+/// Keeps an in-process import runner or e-mail sender going; dropping it stops it.
 #[derive(Debug)]
 pub struct RunnerGuard(tokio_util::sync::CancellationToken);
 
@@ -250,6 +252,16 @@ impl TestApp {
     pub fn start_import_runner(&self) -> RunnerGuard {
         let stop = tokio_util::sync::CancellationToken::new();
         tokio::spawn(rapport_app::imports::runner::run(
+            self.app.clone(),
+            stop.clone(),
+        ));
+        RunnerGuard(stop)
+    }
+
+    /// Starts the e-mail sender in-process, as `serve` does; it stops when the guard drops.
+    pub fn start_email_sender(&self) -> RunnerGuard {
+        let stop = tokio_util::sync::CancellationToken::new();
+        tokio::spawn(rapport_app::email::sender::run(
             self.app.clone(),
             stop.clone(),
         ));

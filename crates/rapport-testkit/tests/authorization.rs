@@ -382,6 +382,10 @@ const MATRIX: &[(&str, &str, Allowed)] = &[
     ("post", "/api/v1/setup", Public),
     ("post", "/api/v1/invitations", AtLeast(Admin)),
     ("post", "/api/v1/invitations/accept", Public),
+    ("post", "/api/v1/auth/password-reset", Public),
+    ("post", "/api/v1/auth/password-reset/complete", Public),
+    ("post", "/api/v1/auth/email-change", SessionOnly),
+    ("post", "/api/v1/auth/email-change/confirm", Public),
     ("get", "/api/v1/tokens", AtLeast(Viewer)),
     ("post", "/api/v1/tokens", AtLeast(Viewer)),
     ("delete", "/api/v1/tokens/{id}", AtLeast(Viewer)),
@@ -481,6 +485,14 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
             "password": "plum tree under the old bridge",
         }),
         ("post", "/api/v1/tokens") => json!({ "name": "matrix", "scopes": ["read"] }),
+        ("post", "/api/v1/auth/password-reset") => json!({ "email": "x@example.com" }),
+        ("post", "/api/v1/auth/password-reset/complete") => {
+            json!({ "token": "unknown", "password": "plum tree under the old bridge" })
+        }
+        ("post", "/api/v1/auth/email-change") => {
+            json!({ "current_password": "x", "new_email": "y@example.com" })
+        }
+        ("post", "/api/v1/auth/email-change/confirm") => json!({ "token": "unknown" }),
         _ => return None,
     })
 }

@@ -151,6 +151,13 @@ pub enum UserAction {
     },
     /// List every account with its workspaces and roles.
     List,
+    /// Send an account a link to choose a new password (30 minutes, once); without `[email]`,
+    /// print the link to hand over.
+    ResetPassword {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// `rapport token ...`

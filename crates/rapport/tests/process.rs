@@ -943,6 +943,34 @@ fn the_cli_speaks_to_people() {
         text(&out.stdout)
     );
 
+    // Without [email], a reset link is printed alone on stdout for the operator to hand over,
+    // and `config check` says that no e-mail goes out.
+    let out = run(
+        &["user", "reset-password", "--email", "owner@example.com"],
+        &env,
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let link = text(&out.stdout);
+    assert!(
+        link.trim()
+            .starts_with("http://localhost:8080/reset-password#token=")
+            && link.lines().count() == 1,
+        "{link}"
+    );
+    assert!(
+        text(&out.stderr).contains("sends no e-mail"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["config", "check"], &env, dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("no [email] settings"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // A failure is one line on stderr, said once.
     let out = run(
         &[
@@ -1210,7 +1238,7 @@ fn serve_until_setup_link(dir: &Path) -> (Server, String) {
 }
 
 #[tokio::test]
-async fn the_setup_link_works_in_a_real_browser() {
+async fn the_setup_and_reset_links_work_in_a_real_browser() {
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e");
     assert!(
         e2e.join("node_modules/playwright-core").exists()
@@ -1253,4 +1281,41 @@ async fn the_setup_link_works_in_a_real_browser() {
         .output()
         .expect("node");
     assert!(!again.status.success(), "a used link must fail");
+
+    // The operator prints a reset link; the page it opens sets a new password in the browser.
+    let out = Command::new(BIN)
+        .args(["user", "reset-password", "--email", "founder@example.com"])
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .expect("reset-password");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let reset = printed.replace("http://localhost:8080", &format!("http://{addr}"));
+    assert!(reset.contains("/reset-password#token="), "{printed}");
+    let new_password = "a lantern by the quiet harbour";
+    let out = Command::new("node")
+        .arg("reset-password.mjs")
+        .arg(&reset)
+        .arg(new_password)
+        .current_dir(&e2e)
+        .output()
+        .expect("node");
+    assert!(
+        out.status.success(),
+        "browser: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let res = http
+        .post(format!("http://{addr}/api/v1/auth/login"))
+        .json(&json!({ "email": "founder@example.com", "password": new_password }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200);
 }

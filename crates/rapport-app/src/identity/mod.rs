@@ -1,12 +1,14 @@
 //! Identity: who a caller is. Users and memberships, passwords, login throttling, browser
-//! sessions, API tokens, the first-run setup link and invitations. Each credential is a random
-//! secret shown once and stored only as its SHA-256, so a database leak yields nothing usable.
+//! sessions, API tokens, the first-run setup link, invitations, password resets and address
+//! changes. Each credential is a random secret shown once and stored only as its SHA-256, so a
+//! database leak yields nothing usable.
 
 pub mod members;
 pub mod mfa;
 pub mod oidc;
 pub mod passkeys;
 pub mod passwords;
+pub mod recovery;
 pub mod roles;
 pub mod sessions;
 pub mod setup;

@@ -97,6 +97,8 @@ pub struct Invitation {
     pub email: Option<String>,
     /// When it expires.
     pub expires_at: DateTime<Utc>,
+    /// Whether it went to `email` by e-mail (else the secret is for the inviter to pass on).
+    pub emailed: bool,
 }
 
 /// Invites someone into the caller's workspace with `role`, a built-in or custom role (never
@@ -131,8 +133,26 @@ pub async fn invite(
         },
     )
     .await?;
+    let emailed = match (&email, by) {
+        (Some(to), Some(by)) => {
+            let Some(me) = stored_users::membership(&app.db, ctx.workspace_id, by).await? else {
+                return Err(crate::identity::unauthenticated());
+            };
+            let url = crate::identity::recovery::page_link(app, "accept-invitation", &secret);
+            let expires = rapport_domain::objects::time::format(&expires_at);
+            let message = crate::email::messages::invitation(
+                &me.display_name,
+                &me.workspace_name,
+                role,
+                &url,
+                &format!("{} UTC", expires.replace('T', " ").trim_end_matches('Z')),
+            );
+            crate::email::queue(app, &mut tx, Some(ctx.workspace_id), to, &message).await?
+        }
+        _ => false,
+    };
     let event = Event::plain("members.invite").with(json!({
-        "role": role, "email": email,
+        "role": role, "email": email, "emailed": emailed,
         "expires_at": rapport_domain::objects::time::format(&expires_at),
     }));
     audit::record(&mut tx, ctx, event).await?;
@@ -142,6 +162,7 @@ pub async fn invite(
         role: role.to_owned(),
         email,
         expires_at,
+        emailed,
     })
 }
 

@@ -193,29 +193,36 @@ pub async fn disable(app: &App, ctx: &Ctx, email: &str) -> Result<bool, AppError
         return Ok(false);
     };
     let id = UserId(user.id);
-    let workspaces = users::memberships_of(&app.db, id).await?;
     let now = Utc::now();
     let mut tx = app.db.begin().await?;
     users::set_disabled(&mut tx, id, Some(now)).await?;
     let sessions = sessions::delete_for_user(&mut tx, id).await?;
     let tokens = tokens::revoke_for_user(&mut tx, id, now).await?;
     let details = json!({ "sessions_ended": sessions, "tokens_revoked": tokens });
-    if workspaces.is_empty() {
-        audit::record_in(
-            &mut tx,
-            rapport_store::audit::INSTANCE,
-            ctx,
-            Event::on("users.disable", "users", &id).with(details.clone()),
-        )
-        .await?;
-    }
-    for m in &workspaces {
-        let ws = WorkspaceId(m.workspace_id);
-        let event = Event::on("users.disable", "users", &id).with(details.clone());
-        audit::record_in(&mut tx, ws, ctx, event).await?;
-    }
+    record_account(&mut tx, ctx, id, "users.disable", &details).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Records an event about an account (not a workspace's data) in the chain of every workspace
+/// the user belongs to, so each workspace's admins see it; in the instance chain when none.
+pub(crate) async fn record_account(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: UserId,
+    action: &str,
+    details: &serde_json::Value,
+) -> Result<(), AppError> {
+    let workspaces = users::memberships_of_for_write(tx, id).await?;
+    if workspaces.is_empty() {
+        let event = Event::on(action, "users", &id).with(details.clone());
+        audit::record_in(tx, rapport_store::audit::INSTANCE, ctx, event).await?;
+    }
+    for m in &workspaces {
+        let event = Event::on(action, "users", &id).with(details.clone());
+        audit::record_in(tx, WorkspaceId(m.workspace_id), ctx, event).await?;
+    }
+    Ok(())
 }
 
 /// The workspace called `name`, created when missing (seed, scripts).

@@ -1,3 +1,3 @@
-//! Server-rendered pages. For now only the first-run setup page; the web UI builds on this.
+//! Server-rendered pages. For now only the one-page forms links open; the web UI builds on this.
 
-pub mod setup;
+pub mod forms;

@@ -101,6 +101,30 @@ pub async fn user(config: Config, action: UserAction) -> anyhow::Result<()> {
             eprintln!("disabled {email}: every session and token of it has ended");
             Ok(())
         }
+        UserAction::ResetPassword { email } => {
+            let app = open(config).await?;
+            let ctx = Ctx::system(rapport_store::audit::INSTANCE);
+            let Some(link) = rapport_app::identity::recovery::reset_link(&app, &ctx, &email)
+                .await
+                .map_err(explain)?
+            else {
+                bail!("no account with the address {email}");
+            };
+            let until = link.expires_at.format("%Y-%m-%d %H:%M UTC");
+            match link.url {
+                Some(url) => {
+                    // The link alone on stdout, so a script can pass it on.
+                    println!("{url}");
+                    eprintln!(
+                        "this server sends no e-mail ([email] is not set): hand {email} this one-time link, valid until {until}"
+                    );
+                }
+                None => eprintln!(
+                    "queued an e-mail to {email} with a one-time link valid until {until}; a running `rapport serve` sends it"
+                ),
+            }
+            Ok(())
+        }
         UserAction::List => {
             let app = open(config).await?;
             let accounts = rapport_store::users::all(&app.db).await?;

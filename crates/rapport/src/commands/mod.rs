@@ -38,6 +38,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             action: crate::cli::ConfigAction::Check,
         } => match load(&sources) {
             Ok(c) => {
+                if !c.email.enabled() {
+                    eprintln!("{}", rapport_app::config::NO_EMAIL);
+                }
                 print!("{}", c.to_redacted_toml());
                 ExitCode::SUCCESS
             }

@@ -47,6 +47,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let statistics = tokio::spawn(follow_growth(app.clone(), stop.clone()));
     // Imports run in every instance; the lease on each job keeps two from running one.
     let imports = tokio::spawn(rapport_app::imports::runner::run(app.clone(), stop.clone()));
+    // Every instance sends; the lease on each message keeps two from sending one.
+    let email = tokio::spawn(rapport_app::email::sender::run(app.clone(), stop.clone()));
+    if !app.config.email.enabled() {
+        tracing::warn!("{}", rapport_app::config::NO_EMAIL);
+    }
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -80,6 +85,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let _ = statistics.await;
     // The runner finishes its chunk in flight and gives its job's lease back.
     let _ = imports.await;
+    // The sender finishes the message in flight and lets go of its lease.
+    let _ = email.await;
     app.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -134,9 +134,14 @@ pub struct InvitationBody {
 /// A new invitation.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Invitation {
-    /// The secret to send to the invitee (shown once); they accept it at
-    /// `POST /api/v1/invitations/accept`.
-    pub token: String,
+    /// The secret to pass on to the invitee (shown once), when it was not e-mailed to them;
+    /// they accept it at `POST /api/v1/invitations/accept`.
+    pub token: Option<String>,
+    /// The page the invitee opens to accept, when it was not e-mailed to them.
+    pub accept_url: Option<String>,
+    /// Whether the invitation went to `email` by e-mail (the server has `[email]` settings
+    /// and the invitation names an address): the secret is then not shown here.
+    pub emailed: bool,
     /// The role.
     pub role: String,
     /// The address it is for, if limited.
@@ -158,7 +163,11 @@ pub async fn invite(
     let mut res = (
         StatusCode::CREATED,
         Json(Invitation {
-            token: inv.secret,
+            token: (!inv.emailed).then(|| inv.secret.clone()),
+            accept_url: (!inv.emailed).then(|| {
+                rapport_app::identity::recovery::page_link(&s.app, "accept-invitation", &inv.secret)
+            }),
+            emailed: inv.emailed,
             role: inv.role,
             email: inv.email,
             expires_at: inv.expires_at,

@@ -22,6 +22,7 @@ pub mod oidc;
 pub mod passkeys;
 pub mod pipelines;
 pub mod projects;
+pub mod recovery;
 pub mod reports;
 pub mod resource;
 pub mod roles;
@@ -67,6 +68,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(campaigns::router())
         .merge(search::router())
         .merge(auth::router())
+        .merge(recovery::router())
         .merge(tokens::router())
         .merge(members::router())
         .merge(mfa::router())
