@@ -62,6 +62,7 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 26, "0026_deal_sorts", "deal_sorts"),
     step!("sqlite", 27, "0027_search_plans", "search_plans"),
     step!("sqlite", 28, "0028_email_outbox", "email_outbox"),
+    step!("sqlite", 29, "0029_search_tiers", "search_tiers"),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -97,6 +98,7 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 26, "0026_deal_sorts", "deal_sorts"),
     step!("postgres", 27, "0027_search_plans", "search_plans"),
     step!("postgres", 28, "0028_email_outbox", "email_outbox"),
+    step!("postgres", 29, "0029_search_tiers", "search_tiers"),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

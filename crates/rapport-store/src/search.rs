@@ -1,4 +1,4 @@
-//! Full-text search over every object: FTS5 on SQLite, tsvector + pg_trgm on PostgreSQL. The
+//! Full-text search over every object: FTS5 on SQLite, tsvector on PostgreSQL. The
 //! documents are written by each object's store module inside the write's own transaction, so
 //! search never shows a record that was not saved nor misses one that was.
 //!
@@ -182,8 +182,59 @@ pub async fn remove(
     Ok(())
 }
 
-/// Ranked search within one workspace. Every word must match as a prefix of an indexed word;
-/// PostgreSQL also accepts titles within trigram similarity (typos).
+/// Where a tier looks for the query's words, and whether the last one may be the start of a word
+/// (the person is still typing it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Tier {
+    title_only: bool,
+    last_is_prefix: bool,
+    score: f64,
+}
+
+/// The tiers of a query, best first: every word whole in the name; the last word as the start of
+/// a name's word; then every word anywhere (e-mail parts, phone digits, domains). Digits alone
+/// (a phone number) are looked for anywhere as a prefix; a complete e-mail address as whole words
+/// only. `whole` says the words were found whole in a name (the first tier matched): the last
+/// tier then takes them whole too, as expanding a complete word into every longer one (`smith`
+/// into `smith1` … `smith999999` of e-mail addresses) costs much and adds little.
+fn tiers(terms: &[String], q: &str, whole: bool) -> [Option<Tier>; 3] {
+    let phone_like = terms.len() == 1 && terms[0].bytes().all(|b| b.is_ascii_digit());
+    let address = looks_like_address(q);
+    let tier = |title_only, last_is_prefix, score| {
+        Some(Tier {
+            title_only,
+            last_is_prefix,
+            score,
+        })
+    };
+    if phone_like {
+        return [None, None, tier(false, true, 1.0)];
+    }
+    [
+        tier(true, false, 3.0),
+        (!address).then_some(()).and(tier(true, true, 2.0)),
+        tier(false, !address && !whole, 1.0),
+    ]
+}
+
+/// `ana.lima@example.com`: one `@`, a dot in the domain, nothing after the last label.
+fn looks_like_address(q: &str) -> bool {
+    let q = q.trim();
+    match q.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain
+                    .rsplit_once('.')
+                    .is_some_and(|(name, tld)| !name.is_empty() && tld.len() >= 2)
+        }
+        None => false,
+    }
+}
+
+/// Ranked search within one workspace: tiers that read the index newest first and stop at the
+/// limit, so the cost follows the limit and not the number of matches (a common surname matches
+/// one contact in a hundred). Both backends run the same tiers and give the same results.
 pub async fn query(
     db: &Db,
     ws: WorkspaceId,
@@ -195,105 +246,17 @@ pub async fn query(
     if terms.is_empty() || types.is_empty() {
         return Ok(Vec::new());
     }
-    let limit = i64::from(limit);
-    if let Some(pool) = db.sqlite_reader() {
-        return sqlite_tiers(pool, ws, &terms, types, limit).await;
-    }
-    if let Some(pool) = db.postgres() {
-        let tsq: String = terms
-            .iter()
-            .map(|t| format!("{t}:*"))
-            .collect::<Vec<_>>()
-            .join(" & ");
-        let plain = terms.join(" ");
-        let types: Vec<String> = types.iter().map(|t| (*t).to_owned()).collect();
-        let rows = sqlx::query(
-            "SELECT object_type, object_id, \
-                    (ts_rank(tsv, to_tsquery('simple', $2)) + similarity(title, $3))::float8 AS score \
-             FROM search_docs \
-             WHERE workspace_id = $1 AND object_type = ANY($4) \
-               AND (tsv @@ to_tsquery('simple', $2) OR title % $3) \
-             ORDER BY score DESC LIMIT $5",
-        )
-        .bind(ws.0)
-        .bind(tsq)
-        .bind(plain)
-        .bind(types)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
-        return rows
-            .iter()
-            .map(|r| {
-                Ok(Hit {
-                    object_type: r.try_get("object_type")?,
-                    id: r.try_get("object_id")?,
-                    score: r.try_get("score")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into);
-    }
-    Ok(Vec::new())
-}
-
-/// SQLite ranking. Scoring every match (bm25) costs about 10 µs a match, and a three-letter prefix
-/// matches tens of thousands of names at a million contacts. Instead, tiers that read the index in
-/// its own order and stop at the limit: every word exactly in the name, then as name prefixes, then
-/// as prefixes anywhere (email parts, phone digits, domains); newest first within a tier. Words are
-/// letters and digits only, so quoting each as an FTS5 string cannot inject query syntax.
-///
-/// The join is a `CROSS JOIN`, which SQLite never reorders: the full-text index drives, and each
-/// match is looked up by its document id. Left to the planner, the order follows the statistics,
-/// and without them (a database that filled up while the server ran) SQLite took the workspace's
-/// documents first and probed the full-text index once per document: 150 ms a tier at ten
-/// thousand contacts instead of 0.1 ms.
-async fn sqlite_tiers(
-    pool: &sqlx::SqlitePool,
-    ws: WorkspaceId,
-    terms: &[String],
-    types: &[&str],
-    limit: i64,
-) -> Result<Vec<Hit>, StoreError> {
-    let joined = |suffix: &str| {
-        terms
-            .iter()
-            .map(|t| format!("\"{t}\"{suffix}"))
-            .collect::<Vec<_>>()
-            .join(" AND ")
-    };
-    let phone_like = terms.len() == 1 && terms[0].bytes().all(|b| b.is_ascii_digit());
-    let tiers: Vec<(String, f64)> = if phone_like {
-        vec![(joined("*"), 1.0)]
-    } else {
-        vec![
-            (format!("title : ({})", joined("")), 3.0),
-            (format!("title : ({})", joined("*")), 2.0),
-            (joined("*"), 1.0),
-        ]
-    };
-    let type_list = types.iter().map(|_| "?").collect::<Vec<_>>().join(", ");
-    let sql = format!(
-        "SELECT d.object_type, d.object_id FROM search_fts CROSS JOIN search_docs d ON d.doc_id = search_fts.rowid \
-         WHERE search_fts MATCH ? AND d.workspace_id = ? AND d.object_type IN ({type_list}) \
-         ORDER BY search_fts.rowid DESC LIMIT ?"
-    );
     let wanted = usize::try_from(limit).unwrap_or(0);
     let mut hits: Vec<Hit> = Vec::with_capacity(wanted);
-    for (expr, tier) in tiers {
+    for i in 0..3 {
         if hits.len() >= wanted {
             break;
         }
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(expr)
-            .bind(ws.0);
-        for t in types {
-            query = query.bind(*t);
-        }
-        let rows = query.bind(limit).fetch_all(pool).await?;
-        for (i, r) in rows.iter().enumerate() {
-            let object_type: String = r.try_get("object_type")?;
-            let id: Uuid = r.try_get("object_id")?;
+        let Some(tier) = tiers(&terms, q, !hits.is_empty())[i] else {
+            continue;
+        };
+        let found = tier_rows(db, ws, &terms, tier, types, i64::from(limit)).await?;
+        for (rank, (object_type, id)) in found.into_iter().enumerate() {
             if hits
                 .iter()
                 .any(|h| h.id == id && h.object_type == object_type)
@@ -301,7 +264,7 @@ async fn sqlite_tiers(
                 continue;
             }
             // Order within a tier is kept: the score falls from tier + 0.5 towards tier.
-            let score = tier + 0.5 / (1.0 + i as f64);
+            let score = tier.score + 0.5 / (1.0 + rank as f64);
             hits.push(Hit {
                 object_type,
                 id,
@@ -311,6 +274,103 @@ async fn sqlite_tiers(
     }
     hits.truncate(wanted);
     Ok(hits)
+}
+
+/// The newest documents of the workspace matching one tier. Words are letters and digits only
+/// (see [`words`]), so they cannot carry query syntax on either backend.
+async fn tier_rows(
+    db: &Db,
+    ws: WorkspaceId,
+    terms: &[String],
+    tier: Tier,
+    types: &[&str],
+    limit: i64,
+) -> Result<Vec<(String, Uuid)>, StoreError> {
+    let last = terms.len() - 1;
+    if let Some(pool) = db.sqlite_reader() {
+        let words = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let star = if tier.last_is_prefix && i == last {
+                    "*"
+                } else {
+                    ""
+                };
+                format!("\"{t}\"{star}")
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let expr = if tier.title_only {
+            format!("title : ({words})")
+        } else {
+            words
+        };
+        // A `CROSS JOIN`, which SQLite never reorders: the full-text index drives, newest first,
+        // and each match is looked up by its document id. Left to the planner, the order
+        // followed the statistics, and without them (a database that filled up while the server
+        // ran) SQLite took the workspace's documents first and probed the full-text index once
+        // per document: 150 ms a tier at ten thousand contacts instead of 0.1 ms.
+        let type_list = types.iter().map(|_| "?").collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT d.object_type, d.object_id FROM search_fts CROSS JOIN search_docs d ON d.doc_id = search_fts.rowid \
+             WHERE search_fts MATCH ? AND d.workspace_id = ? AND d.object_type IN ({type_list}) \
+             ORDER BY search_fts.rowid DESC LIMIT ?"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(expr).bind(ws.0);
+        for t in types {
+            query = query.bind(*t);
+        }
+        let rows = query.bind(limit).fetch_all(pool).await?;
+        return rows
+            .iter()
+            .map(|r| Ok((r.try_get("object_type")?, r.try_get("object_id")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into);
+    }
+    if let Some(pool) = db.postgres() {
+        // Title words carry weight A in `tsv` (see the table's definition).
+        let weight = if tier.title_only { "A" } else { "" };
+        let tsq = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let star = if tier.last_is_prefix && i == last {
+                    "*"
+                } else {
+                    ""
+                };
+                if star.is_empty() && weight.is_empty() {
+                    t.clone()
+                } else {
+                    format!("{t}:{star}{weight}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" & ");
+        let types: Vec<String> = types.iter().map(|t| (*t).to_owned()).collect();
+        // Not prepared once for all: each statement is planned with its own words, so a common
+        // word walks the workspace newest first and a rare one reads the full-text index. A
+        // cached generic plan would pick one of the two for every word.
+        let rows = sqlx::query(
+            "SELECT object_type, object_id FROM search_docs \
+             WHERE workspace_id = $1 AND object_type = ANY($2) AND tsv @@ to_tsquery('simple', $3) \
+             ORDER BY object_id DESC LIMIT $4",
+        )
+        .persistent(false)
+        .bind(ws.0)
+        .bind(types)
+        .bind(tsq)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        return rows
+            .iter()
+            .map(|r| Ok((r.try_get("object_type")?, r.try_get("object_id")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into);
+    }
+    Ok(Vec::new())
 }
 
 #[cfg(test)]
@@ -323,5 +383,24 @@ mod tests {
         assert_eq!(query_words("+33 6 12"), ["33612"]);
         assert_eq!(query_words("Ana L"), ["ana", "l"]);
         assert!(query_words("  \"*  ").is_empty());
+    }
+
+    #[test]
+    fn whole_words_and_addresses_are_not_expanded() {
+        let terms = query_words("ana lim");
+        let [t1, t2, t3] = tiers(&terms, "ana lim", false);
+        assert!(t1.is_some_and(|t| t.title_only && !t.last_is_prefix));
+        assert!(t2.is_some_and(|t| t.title_only && t.last_is_prefix));
+        assert!(t3.is_some_and(|t| !t.title_only && t.last_is_prefix));
+        let [_, _, t3] = tiers(&terms, "ana lim", true);
+        assert!(t3.is_some_and(|t| !t.last_is_prefix));
+        let q = "ana.lima@example.com";
+        let [t1, t2, t3] = tiers(&query_words(q), q, false);
+        assert!(t1.is_some() && t2.is_none());
+        assert!(t3.is_some_and(|t| !t.last_is_prefix));
+        let [t1, t2, t3] = tiers(&query_words("+33 6 12"), "+33 6 12", false);
+        assert!(t1.is_none() && t2.is_none() && t3.is_some_and(|t| t.last_is_prefix));
+        assert!(!looks_like_address("ana@exa"));
+        assert!(!looks_like_address("@example.com"));
     }
 }

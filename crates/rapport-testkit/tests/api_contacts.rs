@@ -1648,6 +1648,48 @@ async fn search_refuses_unknown_types_and_limits(b: Backend) {
     assert!(search(&app, "ana", Some("companies")).await.is_empty());
 }
 
+async fn search_ranks_whole_names_then_name_prefixes_then_the_rest_newest_first(b: Backend) {
+    let app = TestApp::new(b).await;
+    let mut make = async |first: &str, last: &str, email: &str| {
+        id_of(
+            &app.create_contact(json!({
+                "first_name": first, "last_name": last, "emails": [{"address": email}]
+            }))
+            .await,
+        )
+    };
+    let old_ana = make("Ana", "Lima", "ana.lima@acme.example").await;
+    let anabel = make("Anabel", "Costa", "anabel@acme.example").await;
+    let by_mail = make("Zed", "Quinn", "ana@quinn.example").await;
+    let new_ana = make("Ana", "Moreau", "am@moreau.example").await;
+    // Whole name words first (newest first), then names starting so, then e-mail parts.
+    assert_eq!(
+        search_ids(&app, "ana").await,
+        [
+            new_ana.clone(),
+            old_ana.clone(),
+            anabel.clone(),
+            by_mail.clone()
+        ]
+    );
+    // The last word is the one still being typed; the others are whole.
+    assert_eq!(search_ids(&app, "ana lim").await, [old_ana.clone()]);
+    assert!(search_ids(&app, "an lima").await.is_empty());
+    // One letter: every name word with that initial.
+    assert_eq!(
+        search_ids(&app, "a").await,
+        [new_ana.clone(), anabel.clone(), old_ana.clone()]
+    );
+    // A complete address matches its own words whole, wherever they are.
+    assert_eq!(search_ids(&app, "ana@quinn.example").await, [by_mail]);
+    assert_eq!(
+        search_ids(&app, "ana.lima@acme.example").await,
+        [old_ana.clone()]
+    );
+    // Words, not strings: `ana`, `acme` and `example` are all in Ana Lima's address.
+    assert_eq!(search_ids(&app, "ana@acme.example").await, [old_ana]);
+}
+
 both_backends!(
     create_answers_201_with_location_etag_and_normalised_fields,
     an_email_marked_primary_stays_the_only_primary,
@@ -1695,6 +1737,7 @@ both_backends!(
     post_search_takes_the_list_parameters_as_json,
     post_search_refuses_unknown_members_and_bad_parameters,
     search_finds_contacts_by_name_prefix_email_part_and_phone_digits,
+    search_ranks_whole_names_then_name_prefixes_then_the_rest_newest_first,
     a_renamed_contact_is_found_by_its_new_name_only,
     search_refuses_unknown_types_and_limits,
 );
