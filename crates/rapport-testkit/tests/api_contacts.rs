@@ -1650,7 +1650,7 @@ async fn search_refuses_unknown_types_and_limits(b: Backend) {
 
 async fn search_ranks_whole_names_then_name_prefixes_then_the_rest_newest_first(b: Backend) {
     let app = TestApp::new(b).await;
-    let mut make = async |first: &str, last: &str, email: &str| {
+    let make = async |first: &str, last: &str, email: &str| {
         id_of(
             &app.create_contact(json!({
                 "first_name": first, "last_name": last, "emails": [{"address": email}]
@@ -1673,7 +1673,7 @@ async fn search_ranks_whole_names_then_name_prefixes_then_the_rest_newest_first(
         ]
     );
     // The last word is the one still being typed; the others are whole.
-    assert_eq!(search_ids(&app, "ana lim").await, [old_ana.clone()]);
+    assert_eq!(search_ids(&app, "ana lim").await, vec![old_ana.clone()]);
     assert!(search_ids(&app, "an lima").await.is_empty());
     // One letter: every name word with that initial.
     assert_eq!(
@@ -1684,7 +1684,7 @@ async fn search_ranks_whole_names_then_name_prefixes_then_the_rest_newest_first(
     assert_eq!(search_ids(&app, "ana@quinn.example").await, [by_mail]);
     assert_eq!(
         search_ids(&app, "ana.lima@acme.example").await,
-        [old_ana.clone()]
+        vec![old_ana.clone()]
     );
     // Words, not strings: `ana`, `acme` and `example` are all in Ana Lima's address.
     assert_eq!(search_ids(&app, "ana@acme.example").await, [old_ana]);
