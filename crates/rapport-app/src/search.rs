@@ -1,11 +1,11 @@
 //! Search across objects: ranked hits from the store's index, loaded as records. Only objects
 //! the caller may read are searched, only records within their record scope are returned, and
-//! objects whose search text holds personal data (contacts' and leads' emails and phones) are
-//! searched only for roles that may see personal fields.
+//! objects whose search text holds personal data (contacts' and leads' emails and phones,
+//! activities' bodies) are searched only for roles that may see personal fields.
 
 use std::collections::HashMap;
 
-use rapport_domain::objects::{Case, Company, Contact, Deal, Lead, Project, Task};
+use rapport_domain::objects::{Activity, Case, Company, Contact, Deal, Lead, Project, Task};
 use rapport_domain::policy::{Action, Resource};
 use rapport_store::records::find_many;
 use rapport_store::search::{self, Hit};
@@ -28,6 +28,7 @@ const SEARCHED: &[(&str, &str, bool)] = &[
     ("tasks", search::TASK, false),
     ("cases", search::CASE, false),
     ("projects", search::PROJECT, false),
+    ("activities", search::ACTIVITY, true),
 ];
 
 /// The object types search covers.
@@ -39,6 +40,7 @@ pub const TYPES: &[&str] = &[
     "tasks",
     "cases",
     "projects",
+    "activities",
 ];
 
 /// One result: the record and its rank.
@@ -94,6 +96,13 @@ pub enum SearchResult {
         /// The record.
         record: Project,
     },
+    /// An activity (note, call, e-mail, meeting), found by its subject or body.
+    Activity {
+        /// Relevance (higher first).
+        score: f64,
+        /// The record.
+        record: Activity,
+    },
 }
 
 /// The hits of one kind, loaded and kept when within the caller's record scope.
@@ -120,7 +129,8 @@ async fn load<O: Object>(
         .collect())
 }
 
-/// Searches names, titles, emails, phones and domains; `types` are plural API names.
+/// Searches names, titles, emails, phones, domains and activities' subjects and bodies;
+/// `types` are plural API names.
 pub async fn search(
     app: &App,
     ctx: &Ctx,
@@ -180,6 +190,7 @@ pub async fn search(
     let mut tasks = load::<Task>(app, ctx, &hits, search::TASK, r).await?;
     let mut cases = load::<Case>(app, ctx, &hits, search::CASE, r).await?;
     let mut projects = load::<Project>(app, ctx, &hits, search::PROJECT, r).await?;
+    let mut activities = load::<Activity>(app, ctx, &hits, search::ACTIVITY, r).await?;
     Ok(hits
         .iter()
         .filter_map(|h| {
@@ -206,6 +217,9 @@ pub async fn search(
                 search::PROJECT => projects
                     .remove(&h.id)
                     .map(|record| SearchResult::Project { score, record }),
+                search::ACTIVITY => activities
+                    .remove(&h.id)
+                    .map(|record| SearchResult::Activity { score, record }),
                 _ => None,
             }
         })

@@ -1,13 +1,14 @@
 //! `GET /{object}/{id}/timeline`: what happened to a record (activities, tasks, stage moves
 //! and changes) newest first, for callers who may read the record; activities only for roles that
-//! may read activities.
+//! may read activities. A company's rolls up its contacts' and deals' activities, tasks and
+//! stage moves.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rapport_domain::objects::{Activity, Company, Contact, Deal, Lead, Project, Task};
 use rapport_domain::policy::{self, Action, Resource};
 use rapport_domain::query;
-use rapport_store::timeline::{self, Entry, Position};
+use rapport_store::timeline::{self, Entry, Position, Subject};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -60,11 +61,12 @@ fn entry_json(p: &Position, e: Entry) -> Result<Value, AppError> {
             "task": serde_json::to_value(&*t).map_err(|e| AppError::Internal(e.to_string()))?,
         }),
         Entry::StageMove {
+            deal_id,
             from_stage_id,
             to_stage_id,
             actor,
         } => json!({
-            "type": "stage_move", "at": at(p), "id": p.id,
+            "type": "stage_move", "at": at(p), "id": p.id, "deal_id": deal_id,
             "from_stage_id": from_stage_id, "to_stage_id": to_stage_id, "actor": actor,
         }),
         Entry::Change {
@@ -117,8 +119,13 @@ pub async fn page(
     )
     .is_ok();
     let limit = usize::try_from(limit).unwrap_or(50);
+    let who = Subject {
+        object,
+        record: id,
+        roll_up: records::reach(app, ctx).await?.is_none(),
+    };
     let (entries, more) =
-        timeline::page(&app.db, ctx.workspace_id, object, id, from.as_ref(), limit).await?;
+        timeline::page(&app.db, ctx.workspace_id, who, from.as_ref(), limit).await?;
     let last = entries.last().map(|(p, _)| p.clone());
     let mut data = Vec::with_capacity(entries.len());
     for (p, e) in entries {

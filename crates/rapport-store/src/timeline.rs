@@ -1,6 +1,8 @@
 //! A record's timeline: its activities, tasks, stage moves and changes (audit entries), newest
 //! first, merged from one keyset query per source so each page costs a few index range scans
-//! whatever the record's history holds.
+//! whatever the record's history holds. A company's timeline also rolls up the activities and
+//! tasks of its contacts and deals and its deals' stage moves, as a salesperson reading an
+//! account expects; its changes stay its own.
 
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::WorkspaceId;
@@ -50,6 +52,8 @@ pub enum Entry {
     Task(Box<Task>),
     /// A stage move of a deal.
     StageMove {
+        /// The deal that moved (a company's timeline shows those of all its deals).
+        deal_id: Uuid,
         /// The stage left.
         from_stage_id: Option<Uuid>,
         /// The stage entered.
@@ -95,6 +99,59 @@ fn after(
     }
 }
 
+/// Whose timeline: a record of an object (API name), and whether a company's rolls up its
+/// contacts' and deals' entries.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// `deals`, `companies`...
+    pub object: &'a str,
+    /// The record.
+    pub record: Uuid,
+    /// Roll up a company's contacts and deals (for callers who reach every record: a narrower
+    /// record scope would see entries of records it cannot open).
+    pub roll_up: bool,
+}
+
+impl Subject<'_> {
+    fn rolls_up(&self) -> bool {
+        self.roll_up && self.object == COMPANIES
+    }
+}
+
+/// The records whose entries a timeline shows, as a condition on a source's `(type, id)`
+/// columns: the record itself, and for a company its live contacts and deals.
+fn about(table: &str, type_col: &str, id_col: &str, ws: WorkspaceId, who: Subject<'_>) -> Cond {
+    let (object, record) = (who.object, who.record);
+    let own = tcol(table, type_col)
+        .eq(object)
+        .and(tcol(table, id_col).eq(record));
+    if !who.rolls_up() {
+        return Cond::all().add(own);
+    }
+    let mut any = Cond::any().add(own);
+    for (api, table_name) in [("contacts", "contacts"), ("deals", "deals")] {
+        any = any.add(
+            tcol(table, type_col)
+                .eq(api)
+                .and(tcol(table, id_col).in_subquery(of_company(table_name, ws, record))),
+        );
+    }
+    any
+}
+
+const COMPANIES: &str = "companies";
+
+/// The ids of a company's live records in `table` (contacts or deals).
+fn of_company(table: &str, ws: WorkspaceId, company: Uuid) -> SelectStatement {
+    Query::select()
+        .column(n("id"))
+        .from(n(table))
+        .and_where(col("workspace_id").eq(ws.0))
+        .and_where(col("company_id").eq(company))
+        .and_where(col("deleted_at").is_null())
+        .to_owned()
+}
+
 fn uuid_of(p: Option<&Position>) -> sea_query::SimpleExpr {
     p.and_then(|p| Uuid::parse_str(&p.id).ok())
         .unwrap_or_default()
@@ -104,11 +161,45 @@ fn uuid_of(p: Option<&Position>) -> sea_query::SimpleExpr {
 async fn activities_of(
     db: &Db,
     ws: WorkspaceId,
-    object: &str,
-    record: Uuid,
+    who: Subject<'_>,
     from: Option<&Position>,
     limit: u64,
 ) -> Result<Page, StoreError> {
+    // An activity linked to a company and to one of its contacts comes once per link, next to
+    // itself in this order: keep the first and read on until the page is full.
+    let mut out: Page = Vec::new();
+    let mut at = from.cloned();
+    loop {
+        let rows = activity_rows(db, ws, who, at.as_ref(), limit).await?;
+        let read = rows.len();
+        for r in rows {
+            let a = r.into_record()?;
+            let pos = Position {
+                at: a.fields.occurred_at,
+                kind: Kind::Activity,
+                id: a.id.0.to_string(),
+            };
+            at = Some(pos.clone());
+            if out.last().is_some_and(|(p, _)| p == &pos) {
+                continue;
+            }
+            out.push((pos, Entry::Activity(Box::new(a))));
+        }
+        if u64::try_from(read).unwrap_or(0) < limit
+            || u64::try_from(out.len()).unwrap_or(0) >= limit
+        {
+            return Ok(out);
+        }
+    }
+}
+
+async fn activity_rows(
+    db: &Db,
+    ws: WorkspaceId,
+    who: Subject<'_>,
+    from: Option<&Position>,
+    limit: u64,
+) -> Result<Vec<ActivityRow>, StoreError> {
     let mut q = Query::select();
     for c in activities::COLUMNS {
         q.expr_as(tcol("a", c), n(c));
@@ -123,8 +214,7 @@ async fn activities_of(
                 .and(tcol("a", "id").equals((n("l"), n("activity_id")))),
         )
         .and_where(tcol("l", "workspace_id").eq(ws.0))
-        .and_where(tcol("l", "object_type").eq(object))
-        .and_where(tcol("l", "record_id").eq(record))
+        .cond_where(about("l", "object_type", "record_id", ws, who))
         .and_where(tcol("a", "deleted_at").is_null())
         .cond_where(after(
             "l",
@@ -137,25 +227,13 @@ async fn activities_of(
         .order_by((n("l"), n("occurred_at")), Order::Desc)
         .order_by((n("l"), n("activity_id")), Order::Desc)
         .limit(limit);
-    let rows: Vec<ActivityRow> = db.fetch_all(&q).await?;
-    rows.into_iter()
-        .map(|r| {
-            let a = r.into_record()?;
-            let pos = Position {
-                at: a.fields.occurred_at,
-                kind: Kind::Activity,
-                id: a.id.0.to_string(),
-            };
-            Ok((pos, Entry::Activity(Box::new(a))))
-        })
-        .collect()
+    db.fetch_all(&q).await
 }
 
 async fn tasks_of(
     db: &Db,
     ws: WorkspaceId,
-    object: &str,
-    record: Uuid,
+    who: Subject<'_>,
     from: Option<&Position>,
     limit: u64,
 ) -> Result<Page, StoreError> {
@@ -163,8 +241,7 @@ async fn tasks_of(
     q.columns(tasks::COLUMNS.iter().map(|c| n(c)))
         .from(n("tasks"))
         .and_where(col("workspace_id").eq(ws.0))
-        .and_where(col("record_type").eq(object))
-        .and_where(col("record_id").eq(record))
+        .cond_where(about("tasks", "record_type", "record_id", ws, who))
         .and_where(col("deleted_at").is_null())
         .cond_where(after(
             "tasks",
@@ -194,6 +271,7 @@ async fn tasks_of(
 #[derive(sqlx::FromRow)]
 struct MoveRow {
     id: Uuid,
+    deal_id: Uuid,
     from_stage_id: Option<Uuid>,
     to_stage_id: Uuid,
     moved_at: DateTime<Utc>,
@@ -203,15 +281,30 @@ struct MoveRow {
 async fn moves_of(
     db: &Db,
     ws: WorkspaceId,
-    deal: Uuid,
+    who: Subject<'_>,
     from: Option<&Position>,
     limit: u64,
 ) -> Result<Page, StoreError> {
+    let deals = if who.rolls_up() {
+        col("deal_id").in_subquery(of_company("deals", ws, who.record))
+    } else {
+        col("deal_id").eq(who.record)
+    };
     let q = Query::select()
-        .columns(["id", "from_stage_id", "to_stage_id", "moved_at", "actor"].map(n))
+        .columns(
+            [
+                "id",
+                "from_stage_id",
+                "to_stage_id",
+                "deal_id",
+                "moved_at",
+                "actor",
+            ]
+            .map(n),
+        )
         .from(n("deal_stage_moves"))
         .and_where(col("workspace_id").eq(ws.0))
-        .and_where(col("deal_id").eq(deal))
+        .and_where(deals)
         .cond_where(after(
             "deal_stage_moves",
             "moved_at",
@@ -234,6 +327,7 @@ async fn moves_of(
                 id: m.id.to_string(),
             };
             let entry = Entry::StageMove {
+                deal_id: m.deal_id,
                 from_stage_id: m.from_stage_id,
                 to_stage_id: m.to_stage_id,
                 actor: m.actor,
@@ -304,22 +398,21 @@ async fn changes_of(
 }
 
 /// Up to `limit` entries of a record's timeline after `from` (newest first), and whether more
-/// follow. `object` is the API name (`deals`).
+/// follow.
 pub async fn page(
     db: &Db,
     ws: WorkspaceId,
-    object: &str,
-    record: Uuid,
+    who: Subject<'_>,
     from: Option<&Position>,
     limit: usize,
 ) -> Result<(Page, bool), StoreError> {
     let take = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    let mut all = activities_of(db, ws, object, record, from, take).await?;
-    all.extend(tasks_of(db, ws, object, record, from, take).await?);
-    if object == "deals" {
-        all.extend(moves_of(db, ws, record, from, take).await?);
+    let mut all = activities_of(db, ws, who, from, take).await?;
+    all.extend(tasks_of(db, ws, who, from, take).await?);
+    if who.object == "deals" || who.rolls_up() {
+        all.extend(moves_of(db, ws, who, from, take).await?);
     }
-    all.extend(changes_of(db, ws, object, record, from, take).await?);
+    all.extend(changes_of(db, ws, who.object, who.record, from, take).await?);
     all.sort_by(|(a, _), (b, _)| (b.at, b.kind, &b.id).cmp(&(a.at, a.kind, &a.id)));
     let more = all.len() > limit;
     all.truncate(limit);

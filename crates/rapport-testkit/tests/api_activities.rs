@@ -322,9 +322,126 @@ async fn a_timeline_merges_activities_stage_moves_and_changes_newest_first(b: Ba
     assert_eq!(kinds, ["activity", "change"]);
 }
 
+async fn a_company_timeline_rolls_up_its_contacts_and_deals_and_search_finds_activities(
+    b: Backend,
+) {
+    let app = TestApp::new(b).await;
+    let p = pipeline(&app).await;
+    let acme = app
+        .post("/api/v1/companies", json!({"name": "Acme"}))
+        .await
+        .json();
+    let ana = app
+        .create_contact(json!({"first_name": "Ana", "company_id": id_of(&acme)}))
+        .await;
+    let outsider = app.create_contact(json!({"first_name": "Otto"})).await;
+    let deal = app
+        .post(
+            "/api/v1/deals",
+            json!({"name": "Renewal", "pipeline_id": id_of(&p), "company_id": id_of(&acme)}),
+        )
+        .await
+        .json();
+    let call = log(
+        &app,
+        json!({"kind": "call", "subject": "Pricing call", "body": "Discussed the zephyrine plan",
+               "links": [link("contacts", &ana)]}),
+    )
+    .await;
+    // Linked to the company and to its contact: shown once.
+    let both = log(
+        &app,
+        json!({"kind": "note", "body": "Met both",
+               "links": [link("companies", &acme), link("contacts", &ana)]}),
+    )
+    .await;
+    let on_deal = log(
+        &app,
+        json!({"kind": "note", "body": "Deal note", "links": [link("deals", &deal)]}),
+    )
+    .await;
+    let elsewhere = log(
+        &app,
+        json!({"kind": "note", "body": "Not Acme", "links": [link("contacts", &outsider)]}),
+    )
+    .await;
+    let moved = app
+        .patch(
+            &format!("/api/v1/deals/{}", id_of(&deal)),
+            json!({"stage_id": p["stages"][1]["id"]}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text());
+    let task = app
+        .post(
+            "/api/v1/tasks",
+            json!({"title": "Call Ana back", "record": link("contacts", &ana)}),
+        )
+        .await;
+    assert_eq!(task.status, StatusCode::CREATED, "{}", task.text());
+
+    let path = format!("/api/v1/companies/{}/timeline", id_of(&acme));
+    let all = get_ok(&app, &path).await;
+    let entries = all["data"].as_array().expect("data");
+    let activities: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["type"] == "activity")
+        .map(|e| &e["id"])
+        .collect();
+    assert_eq!(
+        sorted(
+            activities
+                .iter()
+                .map(|v| v.as_str().expect("id").to_owned())
+                .collect()
+        ),
+        sorted(vec![id_of(&call), id_of(&both), id_of(&on_deal)]),
+        "{all}"
+    );
+    assert!(!entries.iter().any(|e| e["id"] == json!(id_of(&elsewhere))));
+    assert!(entries.iter().any(|e| e["type"] == "task"), "{all}");
+    let stage_moves: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["type"] == "stage_move")
+        .collect();
+    assert_eq!(stage_moves.len(), 2, "{all}");
+    assert!(
+        stage_moves
+            .iter()
+            .all(|m| m["deal_id"] == json!(id_of(&deal)))
+    );
+    // Changes stay the company's own: its creation only.
+    let changes: Vec<&Value> = entries.iter().filter(|e| e["type"] == "change").collect();
+    assert_eq!(changes.len(), 1, "{all}");
+    // Pages of one give the same entries, each once.
+    let mut paged = Vec::new();
+    let mut next = format!("{path}?limit=1");
+    for _ in 0..30 {
+        let page = get_ok(&app, &next).await;
+        paged.extend(page["data"].as_array().expect("data").iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => next = format!("{path}?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(&paged, entries);
+
+    // Search finds activities by subject and by body.
+    let found = get_ok(&app, "/api/v1/search?q=zephyrine").await;
+    assert_eq!(found["data"][0]["type"], "activity", "{found}");
+    assert_eq!(found["data"][0]["record"]["id"], json!(id_of(&call)));
+    let by_subject = get_ok(&app, "/api/v1/search?q=pricing&types=activities").await;
+    assert_eq!(
+        by_subject["data"].as_array().map(Vec::len),
+        Some(1),
+        "{by_subject}"
+    );
+}
+
 both_backends!(
     each_kind_keeps_its_own_fields,
     bad_activities_are_refused_with_every_field_named_and_nothing_written,
     an_activity_moves_a_deals_rotting_clock_and_a_leads_score,
     a_timeline_merges_activities_stage_moves_and_changes_newest_first,
+    a_company_timeline_rolls_up_its_contacts_and_deals_and_search_finds_activities,
 );

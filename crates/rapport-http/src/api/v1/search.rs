@@ -23,9 +23,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// Words to find; each matches the start of a word (`ana` finds Anastasia).
+    /// Words to find; the last may be the start of a word (`ana lim` finds Ana Lima).
     pub q: String,
-    /// Comma-separated types: `contacts,companies` (default both).
+    /// Comma-separated plural names: contacts, companies, deals, leads, tasks, cases, projects,
+    /// activities (default: every one the caller may read).
     pub types: Option<String>,
     /// At most this many results, 1 to 100 (default 20).
     pub limit: Option<u32>,
@@ -34,12 +35,12 @@ pub struct SearchQuery {
 /// Search results, best first.
 #[derive(Serialize, ToSchema)]
 pub struct SearchResults {
-    /// Results: `{"type": "contact"|"company", "score": n, "record": {...}}`.
+    /// Results: `{"type": "contact", "score": n, "record": {...}}`, the type singular.
     #[schema(value_type = Vec<Object>)]
     pub data: Vec<SearchResult>,
 }
 
-/// Search names, emails, phones and domains across contacts and companies.
+/// Search names, e-mail addresses, phones, domains and activities.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchQuery),
     responses((status = 200, body = SearchResults), Problems))]
 pub async fn search_all(
