@@ -46,6 +46,7 @@ async fn method_not_allowed() -> Response {
 pub fn build(state: AppState) -> Router {
     let config = state.app.config.clone();
     let (routes, openapi) = documented();
+    let routes = routes.route_layer(from_fn(crate::extract::ids::check));
     // Layers wrap what is above them: the last added meets the request first.
     let routes = if config.log.log_bodies {
         routes.layer(from_fn_with_state(

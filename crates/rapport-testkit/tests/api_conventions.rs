@@ -705,7 +705,61 @@ async fn an_invalid_key_answers_400_and_writes_nothing(b: Backend) {
     );
 }
 
+async fn a_malformed_id_in_any_path_answers_404_whatever_the_body_and_query(b: Backend) {
+    let app = TestApp::new(b).await;
+    let before = written(&app).await;
+    let doc = app.get("/api/openapi.json").await.json();
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut checked = 0;
+    for (template, item) in paths {
+        let ids = template
+            .split('/')
+            .filter(|s| s.starts_with("{id") || s.ends_with("_id}"))
+            .count();
+        if ids == 0 {
+            continue;
+        }
+        // Every id malformed; other parameters take a value that exists.
+        let path: String = template
+            .split('/')
+            .map(|seg| match seg {
+                "{id}" => "not-a-uuid",
+                s if s.ends_with("_id}") => "not-a-uuid",
+                "{other_object}" | "{type}" => "contacts",
+                s if s.starts_with('{') => "x",
+                s => s,
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            // A query the route does not know and a body that is not JSON: either would be
+            // refused with 400 or 415, but the id is read first.
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let res = app
+                .request(m, &format!("{path}?bogus=1"))
+                .header("content-type", "application/json")
+                .body("{not json")
+                .send()
+                .await;
+            assert_eq!(
+                res.status,
+                StatusCode::NOT_FOUND,
+                "{method} {path}: {}",
+                res.text()
+            );
+            res.problem(404, "not-found");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} routes with ids");
+    assert_eq!(written(&app).await, before);
+}
+
 both_backends!(
+    a_malformed_id_in_any_path_answers_404_whatever_the_body_and_query,
     an_unknown_route_answers_a_not_found_problem_and_writes_nothing,
     a_method_the_resource_does_not_accept_answers_405_with_allow,
     a_body_over_the_limit_answers_413_and_writes_nothing,

@@ -73,6 +73,10 @@ async fn a_new_task_is_open_normal_and_assigned_to_its_creator(b: Backend) {
     assert_eq!(t["tags"], json!(["phone"]));
     assert_eq!(t["version"], 1);
     assert_eq!(get_ok(&app, &at(&id)).await, t);
+    // A date as a person types it: due by the end of that day.
+    let by_day = app.patch(&at(&id), json!({"due_at": "2026-12-07"})).await;
+    assert_eq!(by_day.status, StatusCode::OK, "{}", by_day.text());
+    assert_eq!(by_day.json()["due_at"], "2026-12-07T23:59:59.999Z");
 
     // An explicit assignee (a member) is kept.
     let colleague = app.member(Role::Member).await;

@@ -273,6 +273,29 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// A deadline: an RFC 3339 timestamp, or a calendar date as a person types it
+    /// (`2026-12-07`), read as the end of that day in UTC (`2026-12-07T23:59:59.999Z`): a task
+    /// due on a day is not overdue until the day is over. Workspaces have no time zone yet; when
+    /// they do, the day will end there.
+    pub fn deadline(&mut self, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        let raw = self.string(key)?;
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&raw) {
+            return Some(super::time::truncate_millis(t.with_timezone(&chrono::Utc)));
+        }
+        let end = chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_milli_opt(23, 59, 59, 999))
+            .map(|t| t.and_utc());
+        if end.is_none() {
+            self.fail(
+                key,
+                "invalid_format",
+                "must be a date (2026-11-22) or an RFC 3339 timestamp with an offset (2026-11-22T10:15:30Z)",
+            );
+        }
+        end
+    }
+
     /// A calendar date, `YYYY-MM-DD`.
     pub fn date(&mut self, key: &str) -> Option<chrono::NaiveDate> {
         let raw = self.string(key)?;

@@ -196,7 +196,7 @@ impl TaskDraft {
             custom,
             title: title.unwrap_or_default(),
             description: body.multiline("description", 20_000),
-            due_at: body.timestamp("due_at"),
+            due_at: body.deadline("due_at"),
             priority,
             status,
             assignee_id: body.uuid("assignee_id").map(UserId),
@@ -230,6 +230,18 @@ mod tests {
         assert_eq!(json["priority"], "normal");
         // What is stored parses back to itself (merge patches start from it).
         assert_eq!(TaskDraft::parse(json).expect("round trip"), d);
+    }
+
+    #[test]
+    fn a_due_date_without_a_time_is_due_by_the_end_of_that_day() {
+        let d = TaskDraft::parse(json!({"title": "Renew", "due_at": "2026-12-07"})).expect("valid");
+        let json = serde_json::to_value(&d).expect("json");
+        assert_eq!(json["due_at"], "2026-12-07T23:59:59.999Z");
+        assert_eq!(TaskDraft::parse(json).expect("round trip"), d);
+        let bad = TaskDraft::parse(json!({"title": "Renew", "due_at": "2026-02-30"}))
+            .expect_err("no such day");
+        assert_eq!(bad[0].pointer, "/due_at");
+        assert!(bad[0].message.contains("2026-11-22"), "{}", bad[0].message);
     }
 
     #[test]
