@@ -8,6 +8,7 @@
 #   bench/search.sh                                  # SQLite, 1,000,000 contacts, 32 connections
 #   BACKEND=postgres bench/search.sh                 # PostgreSQL (database rapport_bench_search)
 #   CONTACTS=10000 DURATION=5 bench/search.sh
+#   MEASURE_ONLY=1 bench/search.sh                   # measure again on the database the last run filled
 #
 # Only loopback addresses are used; every wrk run is bounded by DURATION.
 set -euo pipefail
@@ -21,7 +22,8 @@ PORT=${PORT:-18082}
 HELLO_PORT=${HELLO_PORT:-18098}
 OUT=bench/out/search-$BACKEND
 mkdir -p "$OUT"
-rm -f "$OUT"/token-*.txt
+MEASURE_ONLY=${MEASURE_ONLY:-0}
+[ "$MEASURE_ONLY" = 1 ] || rm -f "$OUT"/token-*.txt
 
 source bench/lib.sh
 bench_build
@@ -29,13 +31,15 @@ bench_build
 case "$BACKEND" in
   sqlite)
     DB="$OUT/search-$CONTACTS.db"
-    rm -f "$DB" "$DB-wal" "$DB-shm"
+    [ "$MEASURE_ONLY" = 1 ] || rm -f "$DB" "$DB-wal" "$DB-shm"
     URL="sqlite://$DB"
     ;;
   postgres)
     PG=${RAPPORT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
-    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS rapport_bench_search" >/dev/null
-    psql "$PG/postgres" -qc "CREATE DATABASE rapport_bench_search" >/dev/null
+    if [ "$MEASURE_ONLY" != 1 ]; then
+      psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS rapport_bench_search" >/dev/null
+      psql "$PG/postgres" -qc "CREATE DATABASE rapport_bench_search" >/dev/null
+    fi
     URL="$PG/rapport_bench_search"
     ;;
   *) echo "BACKEND is sqlite or postgres" >&2; exit 2 ;;
@@ -45,6 +49,7 @@ export RAPPORT_DATABASE__URL="$URL"
 bench_token "$URL" "$CONTACTS"
 RAPPORT_IMPORTS__POLL_MS=100 bench_serve "$URL"
 
+if [ "$MEASURE_ONLY" != 1 ]; then
 # Names drawn as people's are: surnames by a Zipf law over 2,000 (the commonest about 1 % of
 # everyone, as Smith is in England), first names over 300. Each contact has an e-mail address
 # and most a phone number.
@@ -112,6 +117,7 @@ with open(f"{out}/phones.txt", "w") as f:
     f.write("\n".join(c["phones"][0]["number"][-7:] for c in page["data"] if c["phones"]) + "\n")
 PY
 echo "import took $(( $(date +%s) - start )) s" | tee "$OUT/import.txt"
+fi
 
 bench_lua
 base="http://127.0.0.1:$PORT"
@@ -125,5 +131,10 @@ measure "search: phone digits" "$base" "$OUT/random.lua" phones "/api/v1/search?
 measure "search: common surname, types=contacts" "$base/api/v1/search?q=smith&types=contacts&limit=20"
 
 size=$([ "$BACKEND" = sqlite ] && du -h "$DB" | cut -f1 || psql "$PG/postgres" -Atc "SELECT pg_size_pretty(pg_database_size('rapport_bench_search'))")
-bench_report " — search on a server that grew while running ($BACKEND)" \
-  "$BACKEND, $CONTACTS contacts imported through the running server, which started on an empty database ($size). $(cat "$OUT/import.txt"). Command: \`BACKEND=$BACKEND CONTACTS=$CONTACTS CONNECTIONS=$CONNECTIONS DURATION=$DURATION bench/search.sh\`."
+if [ "$MEASURE_ONLY" = 1 ]; then
+  bench_report " — search on a server restarted on the database an earlier run filled ($BACKEND)" \
+    "$BACKEND, the $CONTACTS contacts an earlier run imported through its running server ($size), served by a new process. Command: \`MEASURE_ONLY=1 BACKEND=$BACKEND CONTACTS=$CONTACTS CONNECTIONS=$CONNECTIONS DURATION=$DURATION bench/search.sh\`."
+else
+  bench_report " — search on a server that grew while running ($BACKEND)" \
+    "$BACKEND, $CONTACTS contacts imported through the running server, which started on an empty database ($size). $(cat "$OUT/import.txt"). Command: \`BACKEND=$BACKEND CONTACTS=$CONTACTS CONNECTIONS=$CONNECTIONS DURATION=$DURATION bench/search.sh\`."
+fi

@@ -134,3 +134,22 @@ impl AppError {
         }
     }
 }
+
+/// The whole seconds of `Retry-After` for a wait, rounded up: a client that waits exactly that
+/// long must find the wait over (rounded down, it was refused once more).
+pub fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    secs.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn retry_after_rounds_up_to_a_whole_second() {
+        assert_eq!(super::retry_after_secs(Duration::from_millis(1200)), 2);
+        assert_eq!(super::retry_after_secs(Duration::from_secs(3)), 3);
+        assert_eq!(super::retry_after_secs(Duration::ZERO), 1);
+    }
+}

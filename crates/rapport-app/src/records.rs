@@ -550,6 +550,17 @@ pub(crate) async fn patch_with<O: Object>(
         references::resolve_users(O::SCHEMA, ctx, map, false);
     }
     merge_patch::apply(&mut doc, &patch);
+    // RFC 7396 drops a member set to null. One the record's fields do not have is kept, as null,
+    // so the parser refuses an unknown name as it refuses it with any other value.
+    if let (Some(sent), Some(merged), Some(had)) =
+        (patch.as_object(), doc.as_object_mut(), before.as_object())
+    {
+        for (key, value) in sent {
+            if value.is_null() && !had.contains_key(key) {
+                merged.insert(key.clone(), Value::Null);
+            }
+        }
+    }
     if !within(O::SCHEMA, &doc, reach) {
         return Err(owner_out_of_reach(O::SCHEMA.owner.unwrap_or("owner_id")));
     }

@@ -213,6 +213,57 @@ async fn malformed_json_answers_400_naming_line_and_column_and_writes_nothing(b:
     let res = post_raw(&app, CONTACTS, Some("application/json"), "").await;
     assert_problem(&res, problem::MALFORMED_JSON, CONTACTS);
 
+    // A member named twice in one object: which one was meant is not ours to guess.
+    let twice = "{\"first_name\": \"Ana\", \"tags\": [], \"first_name\": \"Eve\"}";
+    let res = post_raw(&app, CONTACTS, Some("application/json"), twice).await;
+    let p = assert_problem(&res, problem::MALFORMED_JSON, CONTACTS);
+    let detail = p["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("'first_name' appears twice") && detail.contains("line 1"),
+        "{detail}"
+    );
+
+    assert_eq!(written(&app).await, before);
+}
+
+async fn a_patch_naming_an_unknown_field_is_refused_even_with_null(b: Backend) {
+    let app = TestApp::new(b).await;
+    let contact = app.post(CONTACTS, ana()).await.json();
+    let path = format!("{CONTACTS}/{}", contact["id"].as_str().unwrap_or_default());
+    let before = written(&app).await;
+    let res = app.patch(&path, json!({"nickname": null})).await;
+    let body = res.problem(422, "validation-failed");
+    assert_eq!(body["errors"][0]["pointer"], "/nickname", "{body}");
+    // A known field set to null is still erased, as RFC 7396 says.
+    let res = app.patch(&path, json!({"last_name": null})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert!(res.json().get("last_name").is_none_or(Value::is_null));
+    assert_eq!(
+        written(&app).await.contacts,
+        before.contacts,
+        "still one contact"
+    );
+}
+
+async fn names_with_invisible_or_direction_changing_characters_are_refused(b: Backend) {
+    let app = TestApp::new(b).await;
+    let before = written(&app).await;
+    for name in [
+        "Ana\u{202E}asil",
+        "Ana\u{200B}",
+        "\u{2066}Ana",
+        "An\u{FEFF}a",
+    ] {
+        let res = app.post(CONTACTS, json!({"first_name": name})).await;
+        let body = res.problem(422, "validation-failed");
+        assert_eq!(body["errors"][0]["pointer"], "/first_name", "{body}");
+        let res = app.post("/api/v1/companies", json!({"name": name})).await;
+        res.problem(422, "validation-failed");
+        let res = app
+            .post(CONTACTS, json!({"first_name": "Ana", "tags": [name]}))
+            .await;
+        res.problem(422, "validation-failed");
+    }
     assert_eq!(written(&app).await, before);
 }
 
@@ -760,6 +811,8 @@ async fn a_malformed_id_in_any_path_answers_404_whatever_the_body_and_query(b: B
 
 both_backends!(
     a_malformed_id_in_any_path_answers_404_whatever_the_body_and_query,
+    a_patch_naming_an_unknown_field_is_refused_even_with_null,
+    names_with_invisible_or_direction_changing_characters_are_refused,
     an_unknown_route_answers_a_not_found_problem_and_writes_nothing,
     a_method_the_resource_does_not_accept_answers_405_with_allow,
     a_body_over_the_limit_answers_413_and_writes_nothing,

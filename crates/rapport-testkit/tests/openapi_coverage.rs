@@ -434,6 +434,28 @@ async fn the_problem_schema_is_documented(b: Backend) {
     }
 }
 
+async fn both_credentials_are_declared_so_the_docs_page_can_send_a_token(b: Backend) {
+    let app = TestApp::new(b).await;
+    let doc = openapi(&app).await;
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["type"], "http", "{schemes}");
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["session"]["type"], "apiKey");
+    assert_eq!(schemes["session"]["in"], "cookie");
+    assert_eq!(schemes["session"]["name"], "rapport_session");
+    let global: Vec<&str> = doc["security"]
+        .as_array()
+        .expect("security")
+        .iter()
+        .filter_map(|r| r.as_object()?.keys().next().map(String::as_str))
+        .collect();
+    assert_eq!(global, ["bearer", "session"]);
+    // The role list answers what its schema declares: `name` beside the definition.
+    let named = &doc["components"]["schemas"]["NamedRole"];
+    assert!(named["properties"].get("name").is_some(), "{named}");
+    assert!(named.get("allOf").is_none(), "{named}");
+}
+
 /// The direction that matters: a route that answers but is not documented. Any method that is not
 /// answered 405 on a documented path is routed, so it must be documented; and every documented
 /// method must be routed.
@@ -654,6 +676,7 @@ async fn operations_are_summarised_in_the_object_s_own_words(b: Backend) {
 }
 
 both_backends!(
+    both_credentials_are_declared_so_the_docs_page_can_send_a_token,
     operations_are_summarised_in_the_object_s_own_words,
     the_document_is_openapi_3_1_and_lists_every_path_of_the_api,
     every_operation_documents_its_responses_parameters_and_request_body,

@@ -173,7 +173,7 @@ pub async fn finish(
     if let Some(wait) = app.throttle.wait(&keys, Instant::now()) {
         return Err(AppError::TooManyRequests {
             detail: "too many failed sign-ins; wait before trying again".into(),
-            retry_after_secs: wait.as_secs().max(1),
+            retry_after_secs: crate::error::retry_after_secs(wait),
         });
     }
     let result = complete(app, ctx, name, cb).await;

@@ -254,7 +254,7 @@ fn throttled(app: &App, keys: &[String]) -> Result<(), AppError> {
     match app.throttle.wait(keys, std::time::Instant::now()) {
         Some(wait) => Err(AppError::TooManyRequests {
             detail: "too many failed logins; wait before trying again".into(),
-            retry_after_secs: wait.as_secs().max(1),
+            retry_after_secs: crate::error::retry_after_secs(wait),
         }),
         None => Ok(()),
     }

@@ -68,7 +68,7 @@ pub async fn login(app: &App, ctx: &Ctx, req: &Login) -> Result<Opened, AppError
     if let Some(wait) = app.throttle.wait(&keys, Instant::now()) {
         return Err(AppError::TooManyRequests {
             detail: "too many failed logins; wait before trying again".into(),
-            retry_after_secs: wait.as_secs().max(1),
+            retry_after_secs: crate::error::retry_after_secs(wait),
         });
     }
     let user = users::find_by_email(&app.db, &req.email).await?;
@@ -289,7 +289,7 @@ pub async fn reauthenticate(
     if let Some(wait) = app.throttle.wait(&key, Instant::now()) {
         return Err(AppError::TooManyRequests {
             detail: "too many failed attempts; wait before trying again".into(),
-            retry_after_secs: wait.as_secs().max(1),
+            retry_after_secs: crate::error::retry_after_secs(wait),
         });
     }
     let ok = app

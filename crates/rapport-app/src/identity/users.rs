@@ -87,23 +87,21 @@ pub fn validate(user: &NewUser, workspace: Option<&str>) -> Result<String, AppEr
     if let Err(r) = check_new(&user.password) {
         errors.push(field("/password", "weak_password", r.message()));
     }
+    // Names are shown to teammates: the rules of every one-line text field apply.
     if let Some(name) = &user.display_name
-        && name.chars().count() > MAX_NAME
+        && let Err(e) = rapport_domain::values::clean_text(name, MAX_NAME)
     {
-        errors.push(field(
-            "/display_name",
-            "too_long",
-            format!("at most {MAX_NAME} characters"),
-        ));
+        errors.push(field("/display_name", e.code, e.message));
     }
     if let Some(ws) = workspace {
-        let n = ws.trim().chars().count();
-        if n == 0 || n > MAX_NAME {
-            errors.push(field(
+        match rapport_domain::values::clean_text(ws, MAX_NAME) {
+            Ok(Some(_)) => {}
+            Ok(None) => errors.push(field(
                 "/workspace",
                 "invalid_format",
                 format!("a workspace name has 1 to {MAX_NAME} characters"),
-            ));
+            )),
+            Err(e) => errors.push(field("/workspace", e.code, e.message)),
         }
     }
     match email {

@@ -10,6 +10,7 @@ use super::body::Body;
 use super::record_ref::RecordRef;
 use crate::ids::{DocumentId, UserId};
 use crate::validation::{Errors, FieldError};
+use crate::values::is_deceptive;
 
 /// The objects a document may be attached to.
 pub const DOCUMENT_OBJECTS: &[&str] = &[
@@ -223,9 +224,6 @@ impl UploadTarget {
 
 /// Characters that hide or reorder text (bidirectional overrides, zero-width marks): a name such
 /// as `invoice\u{202E}fdp.exe` would show as `invoiceexe.pdf`.
-fn is_deceptive(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-}
 
 /// A file name safe to store and to send back in `Content-Disposition`: the last path segment,
 /// without control, deceptive or reserved characters (`"<>:|?*`), without leading or trailing

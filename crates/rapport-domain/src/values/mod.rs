@@ -88,7 +88,7 @@ pub use lifecycle::LifecycleStage;
 pub use money::{Money, parse_amount_e4};
 pub use phone::{PhoneE164, warm_up};
 pub use tag::{Tag, TagList};
-pub use text::{clean_multiline, clean_text};
+pub use text::{clean_multiline, clean_text, is_deceptive};
 pub use time_zone::TimeZoneName;
 pub use web_url::WebUrl;
 

@@ -29,6 +29,11 @@ impl Tag {
                 "A tag cannot contain line breaks, tabs or other control characters.",
             ));
         }
+        if trimmed.chars().any(super::is_deceptive) {
+            return Err(ValueError::invalid_format(
+                "A tag cannot contain invisible or direction-changing characters (such as U+202E).",
+            ));
+        }
         // Commas are how tags are split in CSV imports and query strings; allowing them would make
         // one tag turn into two on the way back.
         if trimmed.contains(',') {

@@ -14,8 +14,21 @@ pub fn clean_text(input: &str, max_chars: usize) -> Result<Option<String>, Value
             "This text must fit on one line and cannot contain tabs or other control characters.",
         ));
     }
+    if trimmed.chars().any(is_deceptive) {
+        return Err(ValueError::invalid_format(
+            "This text contains invisible or direction-changing characters (such as U+202E or \
+             U+200B), which can make a name look like another; remove them.",
+        ));
+    }
     check_length(trimmed, max_chars)?;
     Ok(Some(trimmed.to_owned()))
+}
+
+/// Characters that change how text around them reads without showing themselves: zero-width
+/// spaces and joiners, direction marks, embeddings, overrides and isolates, the byte-order mark.
+/// `evil\u{202E}fdp.exe` shows as `evilexe.pdf`; in a name they make two records look alike.
+pub fn is_deceptive(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Cleans a multi-line text field: like [`clean_text`] but keeps line breaks and tabs.
@@ -53,6 +66,15 @@ fn check_length(text: &str, max_chars: usize) -> Result<(), ValueError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_text_refuses_invisible_and_direction_changing_characters() {
+        for c in ['\u{202E}', '\u{2066}', '\u{200B}', '\u{200D}', '\u{FEFF}'] {
+            let err = clean_text(&format!("Ana{c}Lima"), 50).expect_err("deceptive");
+            assert!(err.message.contains("invisible"), "{c:?}: {}", err.message);
+        }
+        assert!(clean_text("Zoë O'Brien-Ñúñez", 50).is_ok());
+    }
 
     #[test]
     fn clean_text_trims_and_empties_to_none() {

@@ -1,4 +1,5 @@
-//! JSON request bodies: content type checked (415), size limited (413), syntax checked (400).
+//! JSON request bodies: content type checked (415), size limited (413), syntax checked (400, also
+//! for a member name repeated in one object).
 //! Field validation (422) is the domain's job, so the body arrives as a JSON value.
 
 use axum::body::Bytes;
@@ -10,6 +11,7 @@ use serde_json::Value;
 use rapport_app::AppError;
 use rapport_domain::validation::FieldError;
 
+use super::unique_keys::UniqueKeys;
 use super::wording;
 use crate::problem::{self, ApiError, Problem};
 
@@ -61,8 +63,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 "the body stopped before its end; send it again",
             )),
         })?;
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(v) => Ok(JsonBody(v)),
+        match serde_json::from_slice::<UniqueKeys>(&bytes) {
+            Ok(UniqueKeys(v)) => Ok(JsonBody(v)),
             Err(e) => Err(Problem::new(
                 problem::MALFORMED_JSON,
                 format!(
@@ -84,11 +86,19 @@ fn is_length_limit(e: &axum::extract::rejection::FailedToBufferBody) -> bool {
     )
 }
 
-fn category(e: &serde_json::Error) -> &'static str {
+fn category(e: &serde_json::Error) -> String {
     match e.classify() {
-        serde_json::error::Category::Eof => "it ends too early",
-        serde_json::error::Category::Syntax => "syntax error",
-        _ => "invalid data",
+        serde_json::error::Category::Eof => "it ends too early".into(),
+        serde_json::error::Category::Syntax => "syntax error".into(),
+        // Our own words (a repeated member); serde_json appends the position, given apart.
+        serde_json::error::Category::Data => {
+            let text = e.to_string();
+            text.split(" at line ")
+                .next()
+                .unwrap_or("invalid data")
+                .to_owned()
+        }
+        serde_json::error::Category::Io => "invalid data".into(),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod ctx;
 pub mod ids;
 pub mod preconditions;
 pub mod query;
+pub mod unique_keys;
 pub mod wording;
 
 pub use body::{JsonBody, TypedJson};

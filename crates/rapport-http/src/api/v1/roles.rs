@@ -50,14 +50,30 @@ fn all() -> String {
     "all".into()
 }
 
-/// A custom role with its name.
+/// A custom role with its name. Its own fields rather than `RoleBody` flattened: `RoleBody`
+/// refuses unknown members, so a schema built on it declared `name` forbidden in the very
+/// answer that carries it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NamedRole {
     /// Its name (give it to members like a built-in role).
     pub name: String,
-    /// Its definition.
-    #[serde(flatten)]
-    pub role: RoleBody,
+    /// Object -> actions.
+    pub objects: BTreeMap<String, Vec<String>>,
+    /// Whether personal fields are visible.
+    pub pii_read: bool,
+    /// `own`, `team` or `all`.
+    pub record_scope: String,
+}
+
+impl NamedRole {
+    fn new(name: String, d: Definition) -> Self {
+        NamedRole {
+            name,
+            objects: d.objects,
+            pii_read: d.pii_read,
+            record_scope: d.record_scope,
+        }
+    }
 }
 
 /// The custom roles.
@@ -77,14 +93,7 @@ pub async fn list_roles(
     let data = roles::list(&s.app, &ctx)
         .await?
         .into_iter()
-        .map(|(name, d)| NamedRole {
-            name,
-            role: RoleBody {
-                objects: d.objects,
-                pii_read: d.pii_read,
-                record_scope: d.record_scope,
-            },
-        })
+        .map(|(name, d)| NamedRole::new(name, d))
         .collect();
     Ok(Json(RoleList { data }))
 }
@@ -105,14 +114,7 @@ pub async fn put_role(
         record_scope: body.record_scope,
     };
     roles::put(&s.app, &ctx, &name, &d).await?;
-    Ok(Json(NamedRole {
-        name,
-        role: RoleBody {
-            objects: d.objects,
-            pii_read: d.pii_read,
-            record_scope: d.record_scope,
-        },
-    }))
+    Ok(Json(NamedRole::new(name, d)))
 }
 
 /// Deletes a custom role nobody holds (owners and admins).
