@@ -222,9 +222,6 @@ impl UploadTarget {
     }
 }
 
-/// Characters that hide or reorder text (bidirectional overrides, zero-width marks): a name such
-/// as `invoice\u{202E}fdp.exe` would show as `invoiceexe.pdf`.
-
 /// A file name safe to store and to send back in `Content-Disposition`: the last path segment,
 /// without control, deceptive or reserved characters (`"<>:|?*`), without leading or trailing
 /// spaces and trailing dots, at most [`MAX_NAME`] characters (the extension is kept when the
