@@ -100,6 +100,7 @@ fn entry_for(ctx: &Ctx, event: Event<'_>) -> NewEntry {
         object_type: event.object_type.map(str::to_owned),
         object_id: event.object_id,
         request_id: Some(ctx.request_id.clone()).filter(|r| !r.is_empty()),
+        client_request_id: ctx.client.request_id.clone(),
         ip: ctx.client.ip.clone(),
         user_agent: ctx
             .client

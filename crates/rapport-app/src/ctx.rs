@@ -49,6 +49,8 @@ pub struct Client {
     pub ip: Option<String>,
     /// The `User-Agent` header, cut to a bounded length.
     pub user_agent: Option<String>,
+    /// The caller's own `X-Request-Id`, kept beside the server's (which is `Ctx::request_id`).
+    pub request_id: Option<String>,
 }
 
 /// The request context every use case receives.

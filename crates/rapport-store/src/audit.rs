@@ -42,8 +42,10 @@ pub struct NewEntry {
     pub object_type: Option<String>,
     /// The record's id.
     pub object_id: Option<String>,
-    /// The request id.
+    /// The id this server gave the request.
     pub request_id: Option<String>,
+    /// The caller's own `X-Request-Id`, when it sent one.
+    pub client_request_id: Option<String>,
     /// The client address.
     pub ip: Option<String>,
     /// The client's user agent.
@@ -71,8 +73,10 @@ pub struct Entry {
     pub object_type: Option<String>,
     /// Record id.
     pub object_id: Option<String>,
-    /// Request id.
+    /// Request id (this server's).
     pub request_id: Option<String>,
+    /// The caller's own request id.
+    pub client_request_id: Option<String>,
     /// Client address.
     pub ip: Option<String>,
     /// User agent.
@@ -85,7 +89,7 @@ pub struct Entry {
     pub hash: String,
 }
 
-const COLUMNS: [&str; 14] = [
+const COLUMNS: [&str; 15] = [
     "workspace_id",
     "seq",
     "at",
@@ -95,6 +99,7 @@ const COLUMNS: [&str; 14] = [
     "object_type",
     "object_id",
     "request_id",
+    "client_request_id",
     "ip",
     "user_agent",
     "details",
@@ -103,8 +108,10 @@ const COLUMNS: [&str; 14] = [
 ];
 
 /// The hash of an entry: SHA-256 over a canonical JSON array of every stored field but the hash.
+/// The caller's request id, stored since migration 0030, joins the array only when present, so
+/// the entries written before it keep their hashes.
 pub fn entry_hash(ws: Uuid, seq: i64, e: &NewEntry, prev_hash: &str) -> String {
-    let canonical = serde_json::json!([
+    let mut canonical = serde_json::json!([
         ws.to_string(),
         seq,
         e.at.to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -119,6 +126,9 @@ pub fn entry_hash(ws: Uuid, seq: i64, e: &NewEntry, prev_hash: &str) -> String {
         e.details,
         prev_hash,
     ]);
+    if let (Some(theirs), Some(items)) = (&e.client_request_id, canonical.as_array_mut()) {
+        items.push(serde_json::Value::String(theirs.clone()));
+    }
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
@@ -164,6 +174,7 @@ pub async fn append(tx: &mut Tx, ws: WorkspaceId, entry: &NewEntry) -> Result<i6
         entry.object_type.into(),
         entry.object_id.into(),
         entry.request_id.into(),
+        entry.client_request_id.into(),
         entry.ip.into(),
         entry.user_agent.into(),
         entry.details.into(),
@@ -573,6 +584,7 @@ async fn walk(
                 object_type: row.object_type,
                 object_id: row.object_id,
                 request_id: row.request_id,
+                client_request_id: row.client_request_id,
                 ip: row.ip,
                 user_agent: row.user_agent,
                 details: row.details,

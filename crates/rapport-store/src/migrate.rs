@@ -63,6 +63,12 @@ const SQLITE: &[Step] = &[
     step!("sqlite", 27, "0027_search_plans", "search_plans"),
     step!("sqlite", 28, "0028_email_outbox", "email_outbox"),
     step!("sqlite", 29, "0029_search_tiers", "search_tiers"),
+    step!(
+        "sqlite",
+        30,
+        "0030_audit_client_request_id",
+        "audit_client_request_id"
+    ),
 ];
 const POSTGRES: &[Step] = &[
     step!("postgres", 1, "0001_core", "core"),
@@ -99,6 +105,12 @@ const POSTGRES: &[Step] = &[
     step!("postgres", 27, "0027_search_plans", "search_plans"),
     step!("postgres", 28, "0028_email_outbox", "email_outbox"),
     step!("postgres", 29, "0029_search_tiers", "search_tiers"),
+    step!(
+        "postgres",
+        30,
+        "0030_audit_client_request_id",
+        "audit_client_request_id"
+    ),
 ];
 
 fn steps(backend: Backend) -> &'static [Step] {

@@ -80,11 +80,14 @@ async fn a_change_records_who_what_where_and_a_masked_diff(b: Backend) {
         app.delete(&format!("/api/v1/contacts/{id}")).await.status,
         StatusCode::NO_CONTENT
     );
+    // A caller that reuses its request id: the entries still name two requests.
     let res = app
         .request(Method::POST, &format!("/api/v1/contacts/{id}/restore"))
+        .header("x-request-id", "req-audit-1")
         .send()
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert_eq!(res.header("x-request-id"), Some("req-audit-1"), "echoed");
 
     let res = app.get(&format!("/api/v1/audit?object_id={id}")).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
@@ -102,7 +105,13 @@ async fn a_change_records_who_what_where_and_a_masked_diff(b: Backend) {
     let created = &data[3];
     assert_eq!(created["actor_kind"], "token");
     assert_eq!(created["actor_id"], json!(app.owner.user_id.to_string()));
-    assert_eq!(created["request_id"], "req-audit-1");
+    // The caller's id is kept beside the server's own, which is unique to the request.
+    assert_eq!(created["client_request_id"], "req-audit-1");
+    let own = created["request_id"].as_str().expect("the server's id");
+    assert!(uuid::Uuid::parse_str(own).is_ok(), "{own}");
+    let restored = &data[0];
+    assert_eq!(restored["client_request_id"], "req-audit-1");
+    assert_ne!(restored["request_id"], created["request_id"]);
     assert_eq!(created["user_agent"], "audit-test/1.0");
     assert_eq!(created["object_type"], "contacts");
     assert!(created["details"]["token_id"].is_string());
@@ -270,6 +279,7 @@ async fn append_many(app: &TestApp, n: usize) {
             object_type: Some("tests".into()),
             object_id: Some(i.to_string()),
             request_id: None,
+            client_request_id: None,
             ip: None,
             user_agent: None,
             details: "{}".into(),

@@ -1088,7 +1088,7 @@ async fn age_audit_log(url: &str, days: i64) {
         .expect("sqlite");
     let rows: Vec<Entry> = sqlx::query_as(
         "SELECT workspace_id, seq, at, actor_kind, actor_id, action, object_type, object_id, \
-         request_id, ip, user_agent, details, prev_hash, hash FROM audit_log ORDER BY workspace_id, seq",
+         request_id, client_request_id, ip, user_agent, details, prev_hash, hash FROM audit_log ORDER BY workspace_id, seq",
     )
     .fetch_all(&mut conn)
     .await
@@ -1108,6 +1108,7 @@ async fn age_audit_log(url: &str, days: i64) {
             object_type: row.object_type,
             object_id: row.object_id,
             request_id: row.request_id,
+            client_request_id: row.client_request_id,
             ip: row.ip,
             user_agent: row.user_agent,
             details: row.details,

@@ -101,10 +101,14 @@ pub fn client(parts: &Parts, config: &Config) -> Client {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(MAX_USER_AGENT).collect()),
+        request_id: parts
+            .extensions
+            .get::<crate::middleware::request_id::ClientRequestId>()
+            .map(|r| r.0.clone()),
     }
 }
 
-/// The request id the middleware assigned.
+/// The id this server gave the request (never the caller's own).
 pub fn request_id(parts: &Parts) -> String {
     parts
         .extensions

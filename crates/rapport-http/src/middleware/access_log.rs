@@ -8,7 +8,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::request_id::{RequestId, TraceContext};
+use super::request_id::{ClientRequestId, RequestId, TraceContext};
 
 /// The route label of requests that matched no route.
 pub const UNMATCHED: &str = "unmatched";
@@ -27,6 +27,11 @@ pub async fn record(req: Request, next: Next) -> Response {
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
+    let client_request_id = req
+        .extensions()
+        .get::<ClientRequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
     let trace_id = req
         .extensions()
         .get::<TraceContext>()
@@ -40,6 +45,7 @@ pub async fn record(req: Request, next: Next) -> Response {
     tracing::info!(
         target: "rapport::access",
         request_id = %request_id,
+        client_request_id = %client_request_id,
         trace_id = %trace_id,
         method = %method,
         route = %route,

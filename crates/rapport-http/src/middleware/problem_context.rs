@@ -8,7 +8,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::request_id::RequestId;
 use crate::problem::CONTENT_TYPE;
 
 /// Problems are small; anything larger is passed through untouched.
@@ -17,7 +16,7 @@ const MAX_PROBLEM_BYTES: usize = 256 * 1024;
 /// Middleware: completes problem bodies.
 pub async fn complete(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let request_id = super::request_id::shown(req.extensions());
     let res = next.run(req).await;
     let is_problem = res
         .headers()

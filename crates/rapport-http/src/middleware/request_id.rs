@@ -1,5 +1,8 @@
-//! `X-Request-Id` (echoed when sane, else generated) and W3C `traceparent` propagation: the trace id
-//! of the caller is kept, a span id is made for this hop, and both go back in the response.
+//! Request ids and W3C `traceparent` propagation. Every request gets an id of this server's own
+//! (UUIDv7), unique, which the audit log and the logs key on; a caller's sane `X-Request-Id` is
+//! kept beside it and echoed back, so a caller that reuses one never makes two requests look like
+//! one. The trace id of the caller is kept, a span id is made for this hop, and both go back in
+//! the response.
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
@@ -7,9 +10,22 @@ use axum::middleware::Next;
 use axum::response::Response;
 use uuid::Uuid;
 
-/// The request id, in request extensions.
+/// The id this server gave the request, in request extensions: always its own, unique.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
+
+/// The caller's own `X-Request-Id`, when sane, in request extensions.
+#[derive(Debug, Clone)]
+pub struct ClientRequestId(pub String);
+
+/// The id the response's `X-Request-Id` carries and problems name: the caller's own when it sent
+/// one, this server's otherwise.
+pub fn shown(extensions: &axum::http::Extensions) -> Option<String> {
+    extensions
+        .get::<ClientRequestId>()
+        .map(|c| c.0.clone())
+        .or_else(|| extensions.get::<RequestId>().map(|r| r.0.clone()))
+}
 
 /// The trace this request belongs to, in request extensions.
 #[derive(Debug, Clone)]
@@ -70,12 +86,14 @@ fn random_hex(bytes: usize) -> String {
 
 /// Middleware: assigns the request id and trace context, and returns them on the response.
 pub async fn assign(mut req: Request, next: Next) -> Response {
-    let id = req
+    let own = Uuid::now_v7().to_string();
+    let theirs = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .filter(|v| is_sane(v))
-        .map_or_else(|| Uuid::now_v7().to_string(), str::to_owned);
+        .map(str::to_owned);
+    let id = theirs.clone().unwrap_or_else(|| own.clone());
     let (trace_id, flags) = req
         .headers()
         .get("traceparent")
@@ -87,7 +105,10 @@ pub async fn assign(mut req: Request, next: Next) -> Response {
         span_id: random_hex(8),
         flags,
     };
-    req.extensions_mut().insert(RequestId(id.clone()));
+    req.extensions_mut().insert(RequestId(own));
+    if let Some(theirs) = theirs {
+        req.extensions_mut().insert(ClientRequestId(theirs));
+    }
     req.extensions_mut().insert(trace.clone());
     let mut res = next.run(req).await;
     if let Ok(v) = HeaderValue::from_str(&id) {

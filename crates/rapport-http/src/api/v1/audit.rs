@@ -105,8 +105,10 @@ pub struct AuditEntry {
     pub object_type: Option<String>,
     /// The object's id.
     pub object_id: Option<String>,
-    /// The request that did it.
+    /// The id this server gave the request that did it (unique).
     pub request_id: Option<String>,
+    /// The caller's own `X-Request-Id` for it, when it sent one.
+    pub client_request_id: Option<String>,
     /// The client address.
     pub ip: Option<String>,
     /// The client's user agent.
@@ -146,6 +148,7 @@ impl From<Entry> for AuditEntry {
             object_type: e.object_type,
             object_id: e.object_id,
             request_id: e.request_id,
+            client_request_id: e.client_request_id,
             ip: e.ip,
             user_agent: e.user_agent,
             details: serde_json::from_str(&e.details).unwrap_or(Value::String(e.details)),
