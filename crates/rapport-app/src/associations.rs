@@ -130,7 +130,10 @@ fn associable(object: &str) -> Result<(), AppError> {
     if ASSOCIABLE.contains(&object) {
         Ok(())
     } else {
-        Err(AppError::NotFound)
+        Err(AppError::NoSuchObject(format!(
+            "'{object}' has no associations; objects: {}",
+            ASSOCIABLE.join(", ")
+        )))
     }
 }
 

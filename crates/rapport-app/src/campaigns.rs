@@ -96,8 +96,8 @@ fn missing_member(i: usize, m: &MemberInput) -> FieldError {
         pointer: format!("/members/{i}/id"),
         code: "not_found".into(),
         message: format!(
-            "no {} record with this id exists in this workspace",
-            m.object
+            "no {} with this id exists in this workspace",
+            crate::references::singular(m.object)
         ),
     }
 }
@@ -244,7 +244,10 @@ pub async fn remove_member(
 ) -> Result<(), AppError> {
     authorize(app, ctx, Action::Update, Resource::Records(CAMPAIGNS.name)).await?;
     let Some(object) = campaign::MEMBER_TYPES.iter().find(|t| **t == object) else {
-        return Err(AppError::NotFound);
+        return Err(AppError::NoSuchObject(format!(
+            "'{object}' cannot be a campaign member; types: {}",
+            campaign::MEMBER_TYPES.join(", ")
+        )));
     };
     let now = time::now_millis();
     let mut tx = app.db.begin().await?;

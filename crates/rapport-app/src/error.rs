@@ -53,6 +53,9 @@ pub enum AppError {
     /// 404: no such record in the caller's workspace.
     #[error("not found")]
     NotFound,
+    /// 404: an address names an object that has no such route; says which names exist.
+    #[error("no such object: {0}")]
+    NoSuchObject(String),
     /// 308 on a read of a record merged into another (its address redirects to the survivor's);
     /// 404 anywhere else, as the record is gone.
     #[error("merged into {into}")]

@@ -218,6 +218,7 @@ impl From<AppError> for Problem {
                 .retry_after(u32::try_from(retry_after_secs).unwrap_or(u32::MAX)),
             AppError::PayloadTooLarge(detail) => Problem::new(PAYLOAD_TOO_LARGE, detail),
             AppError::NotFound => Problem::new(NOT_FOUND, "no such record in this workspace"),
+            AppError::NoSuchObject(detail) => Problem::new(NOT_FOUND, detail),
             // Only reads of the record itself redirect (see `resource::moved`); elsewhere the
             // record is gone, and the answer says where it went.
             AppError::Merged { into } => {

@@ -218,18 +218,25 @@ async fn associations_stay_inside_the_workspace_and_need_update_rights(b: Backen
         .await
         .problem(422, "validation-failed");
     assert_eq!(p["errors"][0]["pointer"], "/weight");
-    app.request(
-        Method::PUT,
-        &format!(
-            "/api/v1/contacts/{}/associations/planets/{}",
-            id_of(&ana),
-            id_of(&acme)
-        ),
-    )
-    .json(&json!({}))
-    .send()
-    .await
-    .problem(404, "not-found");
+    let unknown = app
+        .request(
+            Method::PUT,
+            &format!(
+                "/api/v1/contacts/{}/associations/planets/{}",
+                id_of(&ana),
+                id_of(&acme)
+            ),
+        )
+        .json(&json!({}))
+        .send()
+        .await
+        .problem(404, "not-found");
+    // The answer says which objects take associations.
+    let detail = unknown["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("'planets'") && detail.contains("companies"),
+        "{detail}"
+    );
     app.request(
         Method::PUT,
         &format!(
