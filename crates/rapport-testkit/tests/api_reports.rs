@@ -83,6 +83,12 @@ async fn the_pipeline_report_sums_stages_and_weights_the_forecast(b: Backend) {
     app.get("/api/v1/reports/pipeline")
         .await
         .problem(400, "invalid-parameter");
+    // A malformed id in the query is a bad parameter, as on the board; in a path it would be 404.
+    let bad = app
+        .get("/api/v1/reports/pipeline?pipeline_id=not-an-id")
+        .await
+        .problem(400, "invalid-parameter");
+    assert_eq!(bad["parameter"], "pipeline_id", "{bad}");
     app.get(&format!(
         "/api/v1/reports/pipeline?pipeline_id={}",
         uuid::Uuid::now_v7()

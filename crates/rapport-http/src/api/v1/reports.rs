@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::resource::Problems;
-use crate::extract::{ApiQuery, RequestCtx, ids};
+use crate::extract::{ApiQuery, RequestCtx};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -60,8 +60,15 @@ pub async fn pipeline_report(
         }
         .into());
     };
-    let id = PipelineId(ids::parse(&raw)?);
-    Ok(Json(reports::pipeline(&s.app, &ctx, id).await?))
+    // An id in the query is a parameter like any other: malformed, it is a bad parameter (400),
+    // as `stage_id` on the board is; only an id in the path names a resource (404).
+    let id = uuid::Uuid::parse_str(&raw).map_err(|_| rapport_app::AppError::BadParameter {
+        parameter: "pipeline_id",
+        message: format!(
+            "'{raw}' is not a pipeline id (a UUID such as 0190c7a6-0000-7000-8000-000000000001)"
+        ),
+    })?;
+    Ok(Json(reports::pipeline(&s.app, &ctx, PipelineId(id)).await?))
 }
 
 /// Deals won and lost in a period: counts, amounts per currency, win rate and reasons.
