@@ -81,6 +81,16 @@ async fn post(app: &TestApp, path: &str, body: Value) -> TestResponse {
 }
 
 /// The message is a plain-text and HTML pair, with nothing loaded from elsewhere.
+/// Asks for a password reset for `email`, as the "forgot password" form does.
+async fn ask_reset(app: &TestApp, email: &str) -> TestResponse {
+    post(
+        app,
+        "/api/v1/auth/password-reset",
+        json!({ "email": email }),
+    )
+    .await
+}
+
 fn assert_well_formed(m: &Mail, to: &str) {
     assert_eq!(m.rcpt_to, vec![to.to_owned()]);
     assert_eq!(m.mail_from, "crm@acme.example");
@@ -160,18 +170,8 @@ async fn a_password_reset_arrives_works_once_and_ends_every_session(b: Backend) 
     password_user(&app, "ann@example.com").await;
     let (cookie, _) = session(&app, "ann@example.com", PASSWORD).await;
 
-    let known = post(
-        &app,
-        "/api/v1/auth/password-reset",
-        json!({ "email": "ANN@example.com" }),
-    )
-    .await;
-    let unknown = post(
-        &app,
-        "/api/v1/auth/password-reset",
-        json!({ "email": "nobody@example.com" }),
-    )
-    .await;
+    let known = ask_reset(&app, "ANN@example.com").await;
+    let unknown = ask_reset(&app, "nobody@example.com").await;
     assert_eq!(known.status, StatusCode::ACCEPTED, "{}", known.text());
     assert_eq!(
         (unknown.status, unknown.json()),
@@ -408,12 +408,7 @@ async fn without_email_settings_links_go_to_whoever_made_them(b: Backend) {
         body["accept_url"],
         format!("http://localhost:8080/accept-invitation#token={token}")
     );
-    let reset = post(
-        &app,
-        "/api/v1/auth/password-reset",
-        json!({ "email": "owner@example.com" }),
-    )
-    .await;
+    let reset = ask_reset(&app, "owner@example.com").await;
     assert_eq!(
         reset.problem(409, "conflict")["code"],
         "email_not_configured"
@@ -467,18 +462,8 @@ async fn a_reset_ends_pending_address_changes_and_skips_sso_accounts(b: Backend)
     .await
     .expect("sso user");
     tx.commit().await.expect("commit");
-    let known = post(
-        &app,
-        "/api/v1/auth/password-reset",
-        json!({ "email": "ann@example.com" }),
-    )
-    .await;
-    let sso_answer = post(
-        &app,
-        "/api/v1/auth/password-reset",
-        json!({ "email": "sso@example.com" }),
-    )
-    .await;
+    let known = ask_reset(&app, "ann@example.com").await;
+    let sso_answer = ask_reset(&app, "sso@example.com").await;
     assert_eq!(
         (sso_answer.status, sso_answer.json()),
         (known.status, known.json())

@@ -38,13 +38,14 @@ fn dead_link() -> AppError {
     AppError::Unauthenticated("this link is unknown, already used or expired".into())
 }
 
-fn no_email() -> AppError {
+/// The answer to a request this server cannot carry out without sending e-mail; `consequence`
+/// says what it therefore cannot do.
+fn no_email(consequence: &str) -> AppError {
     AppError::Conflict {
         code: "email_not_configured",
-        detail:
-            "this server sends no e-mail (it has no [email] settings), so it cannot send the link; \
-                 ask an administrator to run `rapport user reset-password --email ADDRESS`"
-                .into(),
+        detail: format!(
+            "this server sends no e-mail (it has no [email] settings), so it cannot {consequence}"
+        ),
         existing_id: None,
     }
 }
@@ -119,7 +120,9 @@ async fn store_reset(
 /// it are the same.
 pub async fn request_reset(app: &App, ctx: &Ctx, address: &str) -> Result<(), AppError> {
     if app.mailer.is_none() {
-        return Err(no_email());
+        return Err(no_email(
+            "send the link; ask an administrator to run `rapport user reset-password --email ADDRESS`",
+        ));
     }
     let Ok(address) = EmailAddress::parse(address) else {
         return Err(field(
@@ -238,12 +241,7 @@ pub async fn request_email_change(
         EmailAddress::parse(new_address).map_err(|e| field("/new_email", e.code, e.message))?;
     let (id, user) = crate::identity::sessions::reauthenticate(app, ctx, password).await?;
     if app.mailer.is_none() {
-        return Err(AppError::Conflict {
-            code: "email_not_configured",
-            detail: "this server sends no e-mail (it has no [email] settings), so it cannot confirm a new address"
-                .into(),
-            existing_id: None,
-        });
+        return Err(no_email("confirm a new address"));
     }
     let key = stored_users::email_key(address.as_str());
     if key == stored_users::email_key(&user.email) {
