@@ -5,7 +5,7 @@
 //   node reset-password.mjs 'http://127.0.0.1:PORT/reset-password#token=...' 'a new long password'
 //
 // Exits 0 when the page reports the password changed, 1 otherwise (with the page's text).
-import { chromium } from 'playwright-core';
+import { run } from './page.mjs';
 
 const [url, password] = process.argv.slice(2);
 if (!url || !password) {
@@ -13,18 +13,7 @@ if (!url || !password) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-});
-let failed = false;
-try {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
+await run(async (page) => {
   await page.goto(url);
   await page.getByLabel('New password').fill(password);
   await page.getByRole('button', { name: 'Change the password' }).click();
@@ -32,13 +21,5 @@ try {
   await status.filter({ hasText: /changed|unknown|expired|characters|refused/i }).waitFor({ timeout: 10000 });
   const text = await status.textContent();
   const address = page.url();
-  if (!/is changed/.test(text) || address.includes('token=') || errors.length) {
-    console.error(JSON.stringify({ text, address, errors }));
-    failed = true;
-  } else {
-    console.log(text);
-  }
-} finally {
-  await browser.close();
-}
-process.exit(failed ? 1 : 0);
+  return { ok: /is changed/.test(text) && !address.includes('token='), text, address };
+});

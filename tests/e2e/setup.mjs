@@ -4,7 +4,7 @@
 //   node setup.mjs 'http://127.0.0.1:PORT/setup#token=...' owner@example.com 'a long password'
 //
 // Exits 0 when the page reports the account ready, 1 otherwise (with the page's text).
-import { chromium } from 'playwright-core';
+import { run } from './page.mjs';
 
 const [url, email, password] = process.argv.slice(2);
 if (!url || !email || !password) {
@@ -12,18 +12,7 @@ if (!url || !email || !password) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-});
-let failed = false;
-try {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
+await run(async (page) => {
   await page.goto(url);
   await page.getByLabel('Workspace name').fill('Acme');
   await page.getByLabel('Your name').fill('Ada Founder');
@@ -36,13 +25,5 @@ try {
   const formHidden = await page.locator('form#setup').isHidden();
   // The token must leave the address bar once used.
   const address = page.url();
-  if (!/ready/.test(text) || !formHidden || address.includes('token=') || errors.length) {
-    console.error(JSON.stringify({ text, formHidden, address, errors }));
-    failed = true;
-  } else {
-    console.log(text);
-  }
-} finally {
-  await browser.close();
-}
-process.exit(failed ? 1 : 0);
+  return { ok: /ready/.test(text) && formHidden && !address.includes('token='), text, formHidden, address };
+});
